@@ -1,0 +1,3 @@
+"""LibriAssist: a self-hosted, multi-tenant customer-support assistant."""
+
+__version__ = "0.1.0"

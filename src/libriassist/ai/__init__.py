@@ -1,0 +1,1 @@
+"""Small protocols for external AI capabilities, each with a real implementation."""

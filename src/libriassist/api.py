@@ -1,0 +1,44 @@
+"""Dependencies shared by every router: the app's resources and the request's session.
+
+Resources are created once in ``main.lifespan`` and kept on ``app.state.resources``;
+FastAPI ``Depends`` is the only way code reaches them.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from libriassist.ai.embedder import Embedder
+from libriassist.config import Settings
+from libriassist.db import session_scope
+from libriassist.knowledge.index import IndexCache
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    embedder: Embedder
+    index_cache: IndexCache = field(default_factory=IndexCache)
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+AppResources = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_session(resources: AppResources) -> AsyncIterator[AsyncSession]:
+    async for session in session_scope(resources.sessionmaker):
+        yield session
+
+
+# scope="function": the transaction commits when the handler returns, before the response
+# is sent, so a failed commit is reported to the client instead of silently lost.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,0 +1,68 @@
+"""The one dependency that turns a credential into a tenant context.
+
+Routes declare what they accept with the ``Annotated`` aliases at the bottom; nothing
+else reads ``X-API-Key``.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+
+from libriassist.api import AppResources
+from libriassist.auth.principal import Principal
+from libriassist.db import session_scope
+from libriassist.errors import InvalidApiKey, OriginNotAllowed, WrongKeyKind
+from libriassist.kit.cors import allow_origin
+from libriassist.tenants import service as tenants_service
+from libriassist.tenants.schemas import normalise_origin
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="Publishable key (pk_…, widget) or secret key (sk_…, admin).",
+)
+
+
+def _request_origin(request: Request) -> str | None:
+    raw = request.headers.get("origin")
+    if not raw or raw == "null":
+        return raw or None
+    try:
+        return normalise_origin(raw)
+    except ValueError:
+        return raw
+
+
+async def resolve_principal(
+    request: Request,
+    resources: AppResources,
+    api_key: Annotated[str | None, Depends(api_key_header)],
+) -> Principal:
+    if not api_key:
+        raise InvalidApiKey("Send your key in the X-API-Key header.")
+    origin = _request_origin(request)
+    # A short transaction of its own: recording last use must not hold a write lock for
+    # the rest of the request (SQLite has a single writer).
+    async for session in session_scope(resources.sessionmaker):
+        key = await tenants_service.resolve_key(session, api_key.strip())
+        if key is None:
+            raise InvalidApiKey()
+        if key.kind == "publishable" and origin is not None:
+            # A publishable key is public (it sits in the page), so what protects the
+            # tenant is the browser's Origin header: only the tenant's own sites may use it.
+            tenant = await tenants_service.get_tenant(session, key.tenant_id)
+            if origin not in tenant.allowed_origins:
+                raise OriginNotAllowed()
+            allow_origin(request, origin)
+    return Principal(tenant_id=key.tenant_id, kind=key.kind, key_id=key.id, origin=origin)  # type: ignore[arg-type]
+
+
+async def require_secret(principal: Annotated[Principal, Depends(resolve_principal)]) -> Principal:
+    if principal.kind != "secret":
+        raise WrongKeyKind("This endpoint needs a secret key (sk_…); never put one in a web page.")
+    return principal
+
+
+AnyKey = Annotated[Principal, Depends(resolve_principal)]
+SecretKey = Annotated[Principal, Depends(require_secret)]

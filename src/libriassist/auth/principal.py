@@ -1,0 +1,14 @@
+from dataclasses import dataclass
+
+from libriassist.tenants.schemas import KeyKind
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: resolved once per request from the credential, then passed down."""
+
+    tenant_id: str
+    kind: KeyKind
+    key_id: str
+    # The browser origin the request came from, when it was checked against the tenant.
+    origin: str | None = None

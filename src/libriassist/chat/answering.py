@@ -1,0 +1,132 @@
+"""From a visitor message to a grounded reply.
+
+``plan_reply`` decides what the reply rests on (retrieved knowledge, or a fixed reply);
+a ``ReplyWriter`` turns that plan into streamed text. The default writer is extractive:
+it quotes the best matching knowledge, so without any LLM the assistant still answers
+only what the tenant's knowledge says, or says it does not know.
+"""
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from libriassist.chat import replies
+from libriassist.knowledge.schemas import SearchHit, Source
+
+Mode = Literal["greeting", "answer", "no_answer", "handoff"]
+
+# A hit this far below the best one still counts when it is in the visitor's language.
+LANGUAGE_MARGIN = 0.03
+
+
+@dataclass
+class ReplyPlan:
+    mode: Mode
+    language: str
+    intent: str
+    tenant_name: str
+    greeting: str | None = None
+    grounds: list[SearchHit] = field(default_factory=list)
+
+    @property
+    def sources(self) -> list[Source]:
+        seen: set[tuple[str, str | None]] = set()
+        out = []
+        for hit in self.grounds:
+            key = (hit.source_uri, hit.url or hit.title)
+            if key not in seen:
+                seen.add(key)
+                out.append(
+                    Source(
+                        title=hit.title,
+                        url=hit.url,
+                        source_uri=hit.source_uri,
+                        language=hit.language,
+                        score=hit.score,
+                    )
+                )
+        return out
+
+    @property
+    def answered_from_kb(self) -> bool:
+        return self.mode == "answer"
+
+
+def plan_reply(
+    *,
+    intent: str,
+    language: str,
+    hits: list[SearchHit],
+    min_score: float,
+    min_lift: float,
+    tenant_name: str,
+    greetings: dict[str, str],
+) -> ReplyPlan:
+    if intent == "greeting":
+        return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
+    confident = [h for h in hits if h.score >= min_score and (h.lift is None or h.lift >= min_lift)]
+    if intent == "human_handoff":
+        return ReplyPlan("handoff", language, intent, tenant_name, grounds=confident[:1])
+    if not confident:
+        return ReplyPlan("no_answer", language, intent, tenant_name)
+    best = confident[0]
+    in_language = next(
+        (
+            h
+            for h in confident
+            if h.language == language and h.score >= best.score - LANGUAGE_MARGIN
+        ),
+        None,
+    )
+    return ReplyPlan("answer", language, intent, tenant_name, grounds=[in_language or best])
+
+
+class ReplyWriter(Protocol):
+    """Writes the reply text of a plan, piece by piece. An LLM writer implements the same."""
+
+    def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]: ...
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
+MAX_SECTION_SENTENCES = 4
+
+
+class ExtractiveWriter:
+    """Quotes the knowledge: a FAQ answer whole, a document section's first sentences."""
+
+    async def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]:
+        for piece in _pieces(self.compose(plan)):
+            yield piece
+
+    def compose(self, plan: ReplyPlan) -> str:
+        lang = plan.language
+        if plan.mode == "greeting":
+            return plan.greeting or replies.text(replies.GREETING, lang, name=plan.tenant_name)
+        if plan.mode == "no_answer":
+            return replies.text(replies.NO_ANSWER, lang)
+        if plan.mode == "handoff":
+            if plan.grounds:
+                return f"{replies.text(replies.HANDOFF, lang)}\n\n{_quote(plan.grounds[0])}"
+            no_contact = replies.text(replies.HANDOFF_NO_CONTACT, lang)
+            return f"{replies.text(replies.HANDOFF, lang)} {no_contact}"
+        hit = plan.grounds[0]
+        body = _quote(hit)
+        if hit.language != lang:
+            return f"{replies.other_language_note(lang, hit.language)}\n\n{body}"
+        return body
+
+
+def _quote(hit: SearchHit) -> str:
+    if hit.kind == "faq":
+        return hit.text
+    sentences = _SENTENCE_END.split(hit.text.strip())
+    return " ".join(sentences[:MAX_SECTION_SENTENCES])
+
+
+def _pieces(text: str, words_per_piece: int = 3) -> list[str]:
+    """Split into small pieces that concatenate back to exactly ``text``."""
+    tokens = re.findall(r"\S+\s*|\s+", text)
+    return [
+        "".join(tokens[i : i + words_per_piece]) for i in range(0, len(tokens), words_per_piece)
+    ]

@@ -1,0 +1,79 @@
+"""Fixed replies in the five languages (used with or without an LLM)."""
+
+from libriassist.tenants.schemas import Language
+
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "fr": {"fr": "français", "en": "anglais", "es": "espagnol", "ar": "arabe", "ary": "darija"},
+    "en": {"fr": "French", "en": "English", "es": "Spanish", "ar": "Arabic", "ary": "Darija"},
+    "es": {"fr": "francés", "en": "inglés", "es": "español", "ar": "árabe", "ary": "dariya"},
+    "ar": {
+        "fr": "الفرنسية",
+        "en": "الإنجليزية",
+        "es": "الإسبانية",
+        "ar": "العربية",
+        "ary": "الدارجة",
+    },
+    "ary": {
+        "fr": "الفرانساوية",
+        "en": "النجليزية",
+        "es": "السبنيولية",
+        "ar": "العربية",
+        "ary": "الدارجة",
+    },
+}
+
+GREETING: dict[str, str] = {
+    "fr": "Bonjour ! Je suis l'assistant de {name}. Comment puis-je vous aider ?",
+    "en": "Hello! I'm the {name} assistant. How can I help you?",
+    "es": "¡Hola! Soy el asistente de {name}. ¿En qué puedo ayudarte?",
+    "ar": "مرحباً! أنا مساعد {name}. كيف يمكنني مساعدتك؟",
+    "ary": "السلام! أنا المساعد ديال {name}. كيفاش نقدر نعاونك؟",
+}
+
+NO_ANSWER: dict[str, str] = {
+    "fr": "Je ne trouve pas de réponse fiable à cette question dans nos informations. "
+    "Voulez-vous que je vous mette en relation avec un membre de notre équipe ?",
+    "en": "I couldn't find a reliable answer to that in our information. "
+    "Would you like me to put you in touch with a member of our team?",
+    "es": "No encuentro una respuesta fiable a esta pregunta en nuestra información. "
+    "¿Quieres que te ponga en contacto con alguien de nuestro equipo?",
+    "ar": "لم أجد إجابة موثوقة عن هذا السؤال في معلوماتنا. هل تريد أن أوصلك بأحد أعضاء فريقنا؟",
+    "ary": "ما لقيتش جواب مضمون على هاد السؤال فالمعلومات ديالنا. "
+    "بغيتي نوصلك بشي واحد من الفريق ديالنا؟",
+}
+
+HANDOFF: dict[str, str] = {
+    "fr": "Bien sûr, un membre de notre équipe peut vous aider.",
+    "en": "Of course, a member of our team can help you.",
+    "es": "Por supuesto, alguien de nuestro equipo puede ayudarte.",
+    "ar": "بالتأكيد، يمكن لأحد أعضاء فريقنا مساعدتك.",
+    "ary": "أكيد، شي واحد من الفريق ديالنا يقدر يعاونك.",
+}
+
+HANDOFF_NO_CONTACT: dict[str, str] = {
+    "fr": "Laissez votre question ici avec votre adresse e-mail, notre équipe vous répondra.",
+    "en": "Leave your question here with your e-mail address and our team will reply.",
+    "es": "Deja aquí tu pregunta con tu correo electrónico y nuestro equipo te responderá.",
+    "ar": "اترك سؤالك هنا مع بريدك الإلكتروني وسيرد عليك فريقنا.",
+    "ary": "خلي السؤال ديالك هنا مع الإيميل ديالك والفريق ديالنا غادي يجاوبك.",
+}
+
+OTHER_LANGUAGE_NOTE: dict[str, str] = {
+    "fr": "(Cette information n'est disponible qu'en {kb_language}.)",
+    "en": "(This information is only available in {kb_language}.)",
+    "es": "(Esta información solo está disponible en {kb_language}.)",
+    "ar": "(هذه المعلومة متوفرة فقط باللغة {kb_language}.)",
+    "ary": "(هاد المعلومة كاينة غير ب{kb_language}.)",
+}
+
+
+def text(table: dict[str, str], language: Language | str, **values: str) -> str:
+    template = table.get(language) or table["en"]
+    return template.format(**values) if values else template
+
+
+def other_language_note(visitor_language: str, kb_language: str) -> str:
+    names = LANGUAGE_NAMES.get(visitor_language, LANGUAGE_NAMES["en"])
+    return text(
+        OTHER_LANGUAGE_NOTE, visitor_language, kb_language=names.get(kb_language, kb_language)
+    )

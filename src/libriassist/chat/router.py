@@ -1,0 +1,128 @@
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import StreamingResponse
+
+from libriassist.api import AppResources, DbSession
+from libriassist.auth.dependencies import AnyKey
+from libriassist.chat import service as chat_service
+from libriassist.chat.answering import ExtractiveWriter, ReplyWriter
+from libriassist.chat.schemas import ChatRequest, ChatResponse, ConversationOut, MessageOut
+from libriassist.chat.service import ReplyEvent
+from libriassist.errors import ERROR_RESPONSES, AppError
+from libriassist.kit.sse import sse_event
+
+router = APIRouter(prefix="/api/v1", tags=["chat"], responses=ERROR_RESPONSES)
+
+SessionToken = Annotated[
+    str | None,
+    Header(alias="X-Session-Token", description="The session token returned with a new session."),
+]
+
+
+class AnswerFailed(AppError):
+    status_code = 503
+    code = "answer_failed"
+    message = "The answer could not be completed. Your message was saved; please try again."
+
+
+def get_writer() -> ReplyWriter:
+    return ExtractiveWriter()
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "JSON, or SSE "
+            "(meta, delta…, sources, done | error) with Accept: text/event-stream",
+        }
+    },
+)
+async def chat(
+    body: ChatRequest,
+    request: Request,
+    principal: AnyKey,
+    resources: AppResources,
+    writer: Annotated[ReplyWriter, Depends(get_writer)],
+    session_token: SessionToken = None,
+) -> ChatResponse | StreamingResponse:
+    """Ask a question; the answer comes from this tenant's knowledge base."""
+    accepted = await chat_service.accept_message(
+        resources.sessionmaker,
+        principal.tenant_id,
+        body,
+        session_token,
+        resources.settings.max_message_chars,
+    )
+    events = chat_service.reply_events(
+        resources.sessionmaker,
+        principal.tenant_id,
+        accepted,
+        embedder=resources.embedder,
+        index_cache=resources.index_cache,
+        writer=writer,
+        min_score=resources.settings.min_answer_score,
+        min_lift=resources.settings.min_answer_lift,
+    )
+    meta = {
+        "session_id": accepted.session_id,
+        "session_token": accepted.session_token,
+        "message_id": accepted.reply_id,
+        "intent": accepted.intent,
+        "language": accepted.language,
+    }
+    if "text/event-stream" in request.headers.get("accept", ""):
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield sse_event("meta", meta)
+            async for event in events:
+                yield sse_event(event.name, event.data)
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+    return await _collect(meta, events)
+
+
+async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> ChatResponse:
+    text: list[str] = []
+    final: dict[str, Any] = {}
+    sources: list[dict[str, Any]] = []
+    async for event in events:
+        if event.name == "delta":
+            text.append(event.data["text"])
+        elif event.name == "sources":
+            sources = event.data["sources"]
+        elif event.name == "done":
+            final = event.data
+        elif event.name == "error":
+            raise AnswerFailed()
+    return ChatResponse(
+        **meta,
+        answer="".join(text),
+        sources=sources,
+        answered_from_kb=final["answered_from_kb"],
+        latency_ms=final["latency_ms"],
+    )
+
+
+@router.get("/conversations/{session_id}", response_model=ConversationOut)
+async def get_conversation(
+    session_id: str, principal: AnyKey, session: DbSession, session_token: SessionToken = None
+) -> ConversationOut:
+    """A session's history. Needs the session token, not only the id."""
+    conversation, messages = await chat_service.get_conversation(
+        session, principal.tenant_id, session_id, session_token
+    )
+    return ConversationOut(
+        session_id=conversation.id,
+        language=conversation.language,
+        created_at=conversation.created_at,
+        messages=[MessageOut.model_validate(m) for m in messages],
+    )

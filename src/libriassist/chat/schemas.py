@@ -1,0 +1,57 @@
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from libriassist.knowledge.schemas import Source
+from libriassist.tenants.schemas import Language
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"message": "Quels sont les délais de livraison ?", "session_id": None}]
+        },
+    )
+
+    # The length limit is a setting (LIBRIASSIST_MAX_MESSAGE_CHARS), checked in the service.
+    message: str
+    session_id: str | None = Field(default=None, max_length=64)
+    language: Language | None = Field(
+        default=None, description="The widget's or page's language: a hint, not a rule."
+    )
+
+
+class ChatResponse(BaseModel):
+    session_id: str
+    session_token: str | None = Field(
+        default=None, description="Only when this message started a new session: keep it."
+    )
+    message_id: str
+    answer: str
+    intent: str
+    language: Language
+    sources: list[Source]
+    answered_from_kb: bool
+    latency_ms: int
+
+
+class MessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    role: Literal["visitor", "assistant"]
+    content: str
+    status: str
+    language: str | None
+    intent: str | None
+    sources: list[Source]
+    created_at: datetime
+
+
+class ConversationOut(BaseModel):
+    session_id: str
+    language: str | None
+    created_at: datetime
+    messages: list[MessageOut]

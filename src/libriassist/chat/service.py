@@ -1,0 +1,252 @@
+"""Conversations: accept a visitor message, stream the reply, read the history.
+
+The visitor's message is committed before any answering starts, so a failure later (the
+writer, the network, the client leaving) can never lose it. The reply row is created at
+the same time with status ``streaming`` and closed as ``complete``, ``failed`` or
+``interrupted`` with whatever was produced.
+"""
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libriassist.ai.embedder import Embedder
+from libriassist.chat.answering import ReplyWriter, plan_reply
+from libriassist.chat.intent import detect_intent
+from libriassist.chat.models import Conversation, Message
+from libriassist.chat.repository import ConversationRepository, MessageRepository
+from libriassist.chat.schemas import ChatRequest
+from libriassist.db import session_scope, utcnow
+from libriassist.errors import AppError, ConversationNotFound, MessageTooLong
+from libriassist.kit.ids import hash_secret, new_id, new_secret
+from libriassist.kit.language import detect_language
+from libriassist.knowledge import service as knowledge_service
+from libriassist.knowledge.index import IndexCache
+from libriassist.tenants import service as tenants_service
+
+log = logging.getLogger("libriassist.chat")
+
+SEARCH_LIMIT = 5
+
+
+class EmptyMessage(AppError):
+    status_code = 422
+    code = "empty_message"
+    message = "The message is empty."
+
+
+@dataclass(frozen=True)
+class Accepted:
+    session_id: str
+    session_token: str | None
+    reply_id: str
+    question: str
+    language: str
+    intent: str
+    started: float
+
+
+@dataclass(frozen=True)
+class ReplyEvent:
+    name: str  # delta | sources | done | error
+    data: dict[str, Any]
+
+
+def _clean_message(text: str, max_chars: int) -> str:
+    text = text.replace("\x00", "").strip()
+    if not text:
+        raise EmptyMessage()
+    if len(text) > max_chars:
+        raise MessageTooLong(f"The message is longer than {max_chars} characters.")
+    return text
+
+
+async def _conversation_for(
+    session: AsyncSession, tenant_id: str, session_id: str, token: str | None
+) -> Conversation:
+    conversation = await ConversationRepository(session, tenant_id).get(session_id)
+    # Unknown id, another tenant's id and a wrong token all look the same from outside.
+    if conversation is None or not token or hash_secret(token) != conversation.token_hash:
+        raise ConversationNotFound()
+    return conversation
+
+
+async def accept_message(
+    maker: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    request: ChatRequest,
+    session_token: str | None,
+    max_chars: int,
+) -> Accepted:
+    started = time.perf_counter()
+    question = _clean_message(request.message, max_chars)
+    async for session in session_scope(maker):
+        tenant = await tenants_service.get_tenant(session, tenant_id)
+        new_token = None
+        if request.session_id:
+            conversation = await _conversation_for(
+                session, tenant_id, request.session_id, session_token
+            )
+        else:
+            new_token = new_secret("st_")
+            conversation = ConversationRepository(session, tenant_id).add(
+                Conversation(id=new_id(), token_hash=hash_secret(new_token))
+            )
+        hint = request.language or conversation.language or tenant.default_language
+        language = detect_language(question, default=hint)
+        intent = detect_intent(question)
+        conversation.language = language
+        conversation.last_message_at = utcnow()
+        messages = MessageRepository(session, tenant_id)
+        messages.add(
+            Message(
+                id=new_id(),
+                conversation_id=conversation.id,
+                role="visitor",
+                content=question,
+                status="complete",
+                language=language,
+                intent=intent,
+            )
+        )
+        reply = messages.add(
+            Message(
+                id=new_id(),
+                conversation_id=conversation.id,
+                role="assistant",
+                content="",
+                status="streaming",
+                language=language,
+                intent=intent,
+            )
+        )
+        await session.flush()
+    return Accepted(
+        session_id=conversation.id,
+        session_token=new_token,
+        reply_id=reply.id,
+        question=question,
+        language=language,
+        intent=intent,
+        started=started,
+    )
+
+
+async def reply_events(
+    maker: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    accepted: Accepted,
+    *,
+    embedder: Embedder,
+    index_cache: IndexCache,
+    writer: ReplyWriter,
+    min_score: float,
+    min_lift: float,
+) -> AsyncIterator[ReplyEvent]:
+    """The reply as events. Whatever happens, the reply row ends in a final state."""
+    produced: list[str] = []
+    first_token_ms: int | None = None
+    sources: list[dict[str, Any]] = []
+    answered_from_kb = False
+    status, error_code = "interrupted", None
+    try:
+        async for session in session_scope(maker):
+            tenant = await tenants_service.get_tenant(session, tenant_id)
+            hits = []
+            if accepted.intent != "greeting":
+                hits = await knowledge_service.search(
+                    session,
+                    tenant_id,
+                    embedder,
+                    index_cache,
+                    accepted.question,
+                    accepted.language,
+                    SEARCH_LIMIT,
+                )
+        plan = plan_reply(
+            intent=accepted.intent,
+            language=accepted.language,
+            hits=hits,
+            min_score=min_score,
+            min_lift=min_lift,
+            tenant_name=tenant.name,
+            greetings=tenant.greetings,
+        )
+        sources = [s.model_dump() for s in plan.sources]
+        answered_from_kb = plan.answered_from_kb
+        async for piece in writer.write(plan, accepted.question):
+            if first_token_ms is None:
+                first_token_ms = _ms_since(accepted.started)
+            produced.append(piece)
+            yield ReplyEvent("delta", {"text": piece})
+        yield ReplyEvent("sources", {"sources": sources})
+        status = "complete"
+        yield ReplyEvent(
+            "done",
+            {
+                "message_id": accepted.reply_id,
+                "answered_from_kb": answered_from_kb,
+                "latency_ms": _ms_since(accepted.started),
+                "first_token_ms": first_token_ms,
+            },
+        )
+    except Exception:
+        log.exception(
+            "reply failed", extra={"tenant_id": tenant_id, "message_id": accepted.reply_id}
+        )
+        status, error_code = "failed", "answer_failed"
+        yield ReplyEvent(
+            "error",
+            {"code": error_code, "message": "The answer could not be completed. Please try again."},
+        )
+    finally:
+        # Runs on success, failure and client disconnect alike; shielded so a cancelled
+        # request still records what was streamed.
+        with anyio.CancelScope(shield=True):
+            await _close_reply(
+                maker,
+                tenant_id,
+                accepted,
+                content="".join(produced),
+                status=status,
+                error_code=error_code,
+                sources=sources,
+                answered_from_kb=answered_from_kb,
+                first_token_ms=first_token_ms,
+            )
+
+
+async def _close_reply(
+    maker: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    accepted: Accepted,
+    **values: Any,
+) -> None:
+    try:
+        async for session in session_scope(maker):
+            reply = await MessageRepository(session, tenant_id).get(accepted.reply_id)
+            if reply is None:
+                return
+            for name, value in values.items():
+                setattr(reply, name, value)
+            reply.latency_ms = _ms_since(accepted.started)
+            reply.completed_at = utcnow()
+    except Exception:
+        log.exception("could not record reply", extra={"message_id": accepted.reply_id})
+
+
+def _ms_since(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+async def get_conversation(
+    session: AsyncSession, tenant_id: str, session_id: str, token: str | None
+) -> tuple[Conversation, list[Message]]:
+    conversation = await _conversation_for(session, tenant_id, session_id, token)
+    messages = await MessageRepository(session, tenant_id).of_conversation(conversation.id)
+    return conversation, messages

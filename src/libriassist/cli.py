@@ -1,0 +1,351 @@
+"""The ``libriassist`` command."""
+
+import asyncio
+import json
+import os
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libriassist import migrate
+from libriassist.config import Settings
+from libriassist.db import create_engine, create_sessionmaker, session_scope
+from libriassist.errors import AppError
+from libriassist.tenants.schemas import Language, TenantSettings
+
+app = typer.Typer(
+    help="LibriAssist: multi-tenant customer-support assistant.", no_args_is_help=True
+)
+tenants_app = typer.Typer(
+    help="Create and manage tenants (platform operator).", no_args_is_help=True
+)
+kb_app = typer.Typer(help="Manage a tenant's knowledge base.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(kb_app, name="kb")
+app.add_typer(db_app, name="db")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        _fail(f"invalid configuration: {exc}")
+
+
+def _fail(message: str, code: int = 1) -> Any:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@asynccontextmanager
+async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async for session in session_scope(create_sessionmaker(engine)):
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed transaction; app errors become clean CLI errors."""
+    settings = _settings()
+
+    async def run() -> T:
+        async with _session(settings) as session:
+            return await work(session)
+
+    try:
+        return asyncio.run(run())
+    except AppError as exc:
+        return _fail(f"{exc.message} ({exc.code})")
+
+
+def _upgrade(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        migrate.upgrade(settings.resolved_database_url)
+    except Exception as exc:
+        _fail(f"cannot migrate the database ({type(exc).__name__}: {exc})")
+
+
+def _emit(data: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        for key, value in data.items():
+            typer.echo(f"{key:>18}: {value}")
+
+
+# --- db -------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (SQLite or PostgreSQL, from LIBRIASSIST_DATABASE_URL)."""
+    settings = _settings()
+    _upgrade(settings)
+    typer.echo(f"database is up to date ({_redacted(settings.resolved_database_url)})")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- tenants --------------------------------------------------------------------------
+
+
+@tenants_app.command("create")
+def tenants_create(
+    name: Annotated[str, typer.Argument(help="Display name, e.g. 'Imprimerie Papyrus'.")],
+    origin: Annotated[
+        list[str] | None, typer.Option("--origin", help="Allowed web origin (repeatable).")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Default language: fr, en, es, ar or ary.")] = "fr",
+    tenant_id: Annotated[
+        str | None, typer.Option("--id", help="Tenant id (slug); default from the name.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a tenant and print its keys (the secret key is shown only this once)."""
+    from libriassist.platform import service as platform_service
+
+    try:
+        settings = TenantSettings(
+            name=name, allowed_origins=origin or [], default_language=language
+        )  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    created = _in_transaction(lambda s: platform_service.create_tenant(s, settings, tenant_id))
+    _emit(created.model_dump(), as_json)
+    if not as_json:
+        typer.echo("\nKeep the secret key now: it cannot be shown again.")
+
+
+@tenants_app.command("list")
+def tenants_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List tenants."""
+    from libriassist.platform import service as platform_service
+
+    rows = _in_transaction(platform_service.list_tenants)
+    data = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "default_language": t.default_language,
+            "allowed_origins": t.allowed_origins,
+            "documents": n,
+        }
+        for t, n in rows
+    ]
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if not data:
+        typer.echo("no tenants yet: libriassist tenants create NAME --origin https://shop.example")
+    for row in data:
+        typer.echo(
+            f"{row['id']:<24} {row['name']:<32} {row['default_language']:<4} "
+            f"{row['documents']:>4} docs  {' '.join(row['allowed_origins'])}"
+        )
+
+
+@tenants_app.command("show")
+def tenants_show(tenant_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show a tenant's settings and keys (key prefixes only)."""
+    from libriassist.tenants import service as tenants_service
+    from libriassist.tenants.schemas import ApiKeyOut, TenantOut
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        tenant = await tenants_service.get_tenant(session, tenant_id)
+        keys = await tenants_service.list_keys(session, tenant_id)
+        return {
+            **TenantOut.model_validate(tenant).model_dump(mode="json"),
+            "keys": [ApiKeyOut.model_validate(k).model_dump(mode="json") for k in keys],
+        }
+
+    data = _in_transaction(work)
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@tenants_app.command("rotate-key")
+def tenants_rotate_key(
+    tenant_id: str,
+    kind: Annotated[str, typer.Option(help="publishable or secret")] = "secret",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Revoke the tenant's active keys of this kind at once and print a new one."""
+    from libriassist.tenants import service as tenants_service
+
+    if kind not in ("publishable", "secret"):
+        _fail("--kind must be 'publishable' or 'secret'")
+
+    async def work(session: AsyncSession) -> Any:
+        await tenants_service.get_tenant(session, tenant_id)
+        return await tenants_service.rotate_key(session, tenant_id, kind)  # type: ignore[arg-type]
+
+    issued = _in_transaction(work)
+    _emit({"id": tenant_id, f"{kind}_key": issued.key}, as_json)
+
+
+@tenants_app.command("delete")
+def tenants_delete(
+    tenant_id: str,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a tenant and everything it owns (knowledge, conversations, keys)."""
+    from libriassist.platform import service as platform_service
+
+    if not yes:
+        typer.confirm(f"Delete tenant '{tenant_id}' and all its data?", abort=True)
+    _in_transaction(lambda s: platform_service.delete_tenant(s, tenant_id))
+    typer.echo(f"deleted {tenant_id}")
+
+
+# --- knowledge base -------------------------------------------------------------------
+
+
+@kb_app.command("ingest")
+def kb_ingest(
+    tenant_id: str,
+    path: Annotated[
+        Path, typer.Argument(help="A file or a folder (FAQ .json/.csv, Markdown .md).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ingest files into a tenant's knowledge base. Unchanged files are skipped."""
+    from libriassist.ai.embedder import get_embedder
+    from libriassist.knowledge import service as knowledge_service
+    from libriassist.knowledge.sources import SourceError
+
+    settings = _settings()
+    if not path.exists():
+        _fail(f"no such file or folder: {path}")
+    embedder = get_embedder(settings.embedder)
+
+    def progress(done: int, total: int, name: str) -> None:
+        if not as_json:
+            typer.echo(f"[{done}/{total}] {name}", err=True)
+
+    try:
+        report = _in_transaction(
+            lambda s: knowledge_service.ingest_path(s, tenant_id, embedder, path, progress)
+        )
+    except SourceError as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        for f in report.files:
+            detail = f.error if f.status == "error" else f"{f.chunks} chunks, {f.embedded} embedded"
+            typer.echo(f"{f.status:<9} {f.source_uri}: {detail}")
+    if report.failed:
+        raise typer.Exit(2)
+
+
+# --- servers --------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Bind address (default LIBRIASSIST_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default LIBRIASSIST_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default LIBRIASSIST_WORKERS).")
+    ] = None,
+) -> None:
+    """Run the server for real deployments."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.migrate_on_start:
+        _upgrade(settings)
+    uvicorn.run(
+        "libriassist.main:app_factory",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@app.command("demo")
+def demo(
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
+    setup_only: Annotated[
+        bool, typer.Option("--setup-only", help="Create the demo data, do not serve.")
+    ] = False,
+) -> None:
+    """Create the demo tenants and their knowledge (idempotent), then serve them."""
+    import uvicorn
+
+    from libriassist.ai.embedder import get_embedder
+    from libriassist.demo import service as demo_service
+    from libriassist.kit.logging import configure_logging
+
+    settings = _settings()
+    port = port or settings.port
+    host = host or settings.host
+    base = settings.base_url(port) if not host or host == settings.host else f"http://{host}:{port}"
+    _upgrade(settings)
+    typer.echo("Preparing the demo tenants (first run embeds their knowledge bases)…", err=True)
+    embedder = get_embedder(settings.embedder)
+    origins = sorted({base, f"http://localhost:{port}", f"http://127.0.0.1:{port}"})
+
+    async def work(session: AsyncSession) -> list[tuple[str, dict[str, str], Any]]:
+        out = []
+        for tenant_id in demo_service.demo_tenant_ids():
+            keys, report = await demo_service.setup_tenant(
+                session, tenant_id, origins, settings.data_dir, embedder
+            )
+            out.append((tenant_id, keys, report))
+        return out
+
+    results = _in_transaction(work)
+    typer.echo("")
+    typer.echo(f"LibriAssist demo  {base}/demo")
+    typer.echo(f"API docs          {base}/docs")
+    for tenant_id, keys, report in results:
+        changed = sum(1 for f in report.files if f.status in ("ingested", "updated"))
+        typer.echo(f"\n  {tenant_id}: {base}/demo/{tenant_id}")
+        typer.echo(f"    publishable key  {keys['publishable_key']}")
+        typer.echo(f"    secret key       {keys['secret_key']}")
+        typer.echo(f"    knowledge        {len(report.files)} files ({changed} new or changed)")
+        for failed in report.failed:
+            typer.echo(f"    ! {failed.source_uri}: {failed.error}")
+    typer.echo(
+        f"\nKeys are kept in {settings.data_dir / demo_service.KEYS_FILE}. "
+        "Ctrl+C stops the server.\n"
+    )
+    sys.stdout.flush()
+    if setup_only:
+        return
+    os.environ.setdefault("LIBRIASSIST_LOG_JSON", "false")
+    configure_logging(settings.log_level, as_json=False)
+    from libriassist.main import create_app
+
+    uvicorn.run(create_app(settings, embedder), host=host, port=port, log_config=None)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+_ = Language  # re-exported for option help

@@ -1,0 +1,1 @@
+"""Demo tenants with hand-written knowledge, and pages that embed the widget like a shop."""

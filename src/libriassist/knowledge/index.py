@@ -1,0 +1,56 @@
+"""A per-process, per-tenant in-memory vector index, rebuilt when the KB version moves.
+
+Each worker checks the tenant's ``kb_version`` (one indexed read) before searching, so an
+ingest in any process is visible everywhere on the next question, without a restart.
+"""
+
+import asyncio
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    chunk_id: str
+    document_id: str
+    kind: str
+    title: str
+    question: str | None
+    text: str
+    language: str
+    url: str | None
+    source_uri: str
+
+
+@dataclass
+class TenantIndex:
+    version: int
+    chunks: list[IndexedChunk]
+    matrix: npt.NDArray[np.float32]  # (n, dim), rows L2-normalised
+
+    def scores(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        if not self.chunks:
+            return np.zeros(0, dtype=np.float32)
+        result: npt.NDArray[np.float32] = self.matrix @ query
+        return result
+
+
+class IndexCache:
+    def __init__(self) -> None:
+        self._indexes: dict[str, TenantIndex] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def get(self, tenant_id: str, version: int) -> TenantIndex | None:
+        index = self._indexes.get(tenant_id)
+        return index if index is not None and index.version == version else None
+
+    def lock(self, tenant_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(tenant_id, asyncio.Lock())
+
+    def put(self, tenant_id: str, index: TenantIndex) -> None:
+        self._indexes[tenant_id] = index
+
+    def drop(self, tenant_id: str) -> None:
+        self._indexes.pop(tenant_id, None)

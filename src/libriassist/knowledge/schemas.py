@@ -1,0 +1,73 @@
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DocumentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    source_uri: str
+    title: str
+    format: str
+    language: str
+    url: str | None
+    chunk_count: int
+    content_hash: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class FileResult(BaseModel):
+    source_uri: str
+    status: Literal["ingested", "updated", "unchanged", "error"]
+    chunks: int = 0
+    embedded: int = 0
+    error: str | None = None
+
+
+class IngestReport(BaseModel):
+    files: list[FileResult]
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "error"]
+
+
+class Source(BaseModel):
+    title: str
+    url: str | None
+    source_uri: str
+    language: str
+    score: float
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    language: Literal["fr", "en", "es", "ar", "ary"] | None = None
+    limit: int = Field(default=5, ge=1, le=50)
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    document_id: str
+    kind: str
+    title: str
+    question: str | None
+    text: str
+    language: str
+    url: str | None
+    source_uri: str
+    score: float
+    lift: float | None = Field(
+        default=None,
+        description="Score minus the query's mean score over the whole KB: how much this "
+        "hit stands out. None when the KB is too small to tell.",
+    )
+
+
+class SearchResponse(BaseModel):
+    hits: list[SearchHit]

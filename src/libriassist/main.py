@@ -1,0 +1,70 @@
+"""The ASGI application: ``create_app()`` wires settings, resources, middlewares and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from libriassist import __version__
+from libriassist.ai.embedder import Embedder, get_embedder
+from libriassist.api import Resources
+from libriassist.chat.router import router as chat_router
+from libriassist.config import Settings
+from libriassist.db import create_engine, create_sessionmaker
+from libriassist.demo.router import router as demo_router
+from libriassist.errors import install_error_handlers
+from libriassist.kit.cors import TenantCorsMiddleware
+from libriassist.kit.logging import configure_logging
+from libriassist.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from libriassist.knowledge.router import router as knowledge_router
+from libriassist.ops import router as ops_router
+from libriassist.tenants.router import router as tenants_router
+from libriassist.widget.router import router as widget_router
+
+
+def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(settings.resolved_database_url)
+        app.state.resources = Resources(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            embedder=embedder or get_embedder(settings.embedder),
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="LibriAssist",
+        version=__version__,
+        summary="Multi-tenant customer-support assistant",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    # Outermost last: the request id wraps everything, CORS headers reach error replies too.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TenantCorsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    for router in (
+        ops_router,
+        chat_router,
+        widget_router,
+        tenants_router,
+        knowledge_router,
+        demo_router,
+    ):
+        app.include_router(router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory`` (each worker builds its own app)."""
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

@@ -1,0 +1,7 @@
+"""Imports every ORM model so ``Base.metadata`` knows all tables (migrations, tests)."""
+
+
+def load_all_models() -> None:
+    from libriassist.chat import models as _chat  # noqa: F401
+    from libriassist.knowledge import models as _knowledge  # noqa: F401
+    from libriassist.tenants import models as _tenants  # noqa: F401

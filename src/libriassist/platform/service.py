@@ -1,0 +1,50 @@
+"""Create, list and delete tenants (the platform operator's work, via the CLI)."""
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libriassist.errors import Conflict, TenantNotFound
+from libriassist.kit.ids import slugify
+from libriassist.knowledge.models import KnowledgeDocument
+from libriassist.tenants import service as tenants_service
+from libriassist.tenants.models import Tenant
+from libriassist.tenants.schemas import TenantCreated, TenantSettings
+
+
+async def create_tenant(
+    session: AsyncSession, settings: TenantSettings, tenant_id: str | None = None
+) -> TenantCreated:
+    tenant_id = tenant_id or slugify(settings.name)
+    if not tenant_id:
+        raise Conflict("Cannot derive an id from this name; pass one with --id.")
+    if await session.get(Tenant, tenant_id) is not None:
+        raise Conflict(f"A tenant with id '{tenant_id}' already exists.")
+    session.add(Tenant(id=tenant_id, kb_version=0, **settings.model_dump(mode="json")))
+    await session.flush()
+    publishable = await tenants_service.issue_key(session, tenant_id, "publishable")
+    secret = await tenants_service.issue_key(session, tenant_id, "secret")
+    return TenantCreated(id=tenant_id, publishable_key=publishable.key, secret_key=secret.key)
+
+
+async def list_tenants(session: AsyncSession) -> list[tuple[Tenant, int]]:
+    """Every tenant with its number of knowledge documents."""
+    documents = (
+        select(KnowledgeDocument.tenant_id, func.count().label("n"))
+        .group_by(KnowledgeDocument.tenant_id)
+        .subquery()
+    )
+    stmt = (
+        select(Tenant, func.coalesce(documents.c.n, 0))
+        .outerjoin(documents, documents.c.tenant_id == Tenant.id)
+        .order_by(Tenant.id)
+    )
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+
+
+async def delete_tenant(session: AsyncSession, tenant_id: str) -> None:
+    """Deletes the tenant and, by cascade, everything it owns."""
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise TenantNotFound(f"No tenant '{tenant_id}'.")
+    await session.delete(tenant)
+    await session.flush()

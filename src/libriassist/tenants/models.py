@@ -1,0 +1,39 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libriassist.db import Base, TimestampMixin
+
+
+class Tenant(TimestampMixin, Base):
+    """The root of all tenant data; its ``id`` is the tenant id (a slug)."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    branding: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    default_language: Mapped[str] = mapped_column(String(8))
+    enabled_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    persona: Mapped[str] = mapped_column(String(64), default="ecommerce")
+    persona_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    greetings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Bumped on every knowledge-base change so each worker knows its cached index is stale.
+    kb_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiKey(TimestampMixin, Base):
+    __tablename__ = "api_keys"
+    __table_args__ = (Index("ix_api_keys_tenant_id_kind", "tenant_id", "kind"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "publishable" | "secret"
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The first characters of the key, kept so an admin can tell keys apart.
+    display_prefix: Mapped[str] = mapped_column(String(16))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -1,0 +1,139 @@
+"""Validated shapes of tenant settings, shared by the CLI, the admin API and the demo."""
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from libriassist.kit.ids import SLUG_RE
+
+Language = Literal["fr", "en", "es", "ar", "ary"]
+LANGUAGES: tuple[Language, ...] = ("fr", "en", "es", "ar", "ary")
+RTL_LANGUAGES = frozenset({"ar", "ary"})
+KeyKind = Literal["publishable", "secret"]
+
+
+def normalise_origin(value: str) -> str:
+    """``https://Shop.example:443/`` -> ``https://shop.example``; refuse paths and wildcards."""
+    raw = value.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"origin must look like https://shop.example, got {value!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"origin must have no path, query or credentials: {value!r}")
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    port = "" if parts.port in (None, default_port) else f":{parts.port}"
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _check_slug(value: str) -> str:
+    if not SLUG_RE.match(value):
+        raise ValueError(
+            "tenant id must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
+        )
+    return value
+
+
+def _check_color(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError("colour must be #RRGGBB")
+    return value
+
+
+TenantId = Annotated[str, AfterValidator(_check_slug)]
+Origin = Annotated[str, AfterValidator(normalise_origin)]
+
+
+class Branding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    primary_color: Annotated[str, AfterValidator(_check_color)] = "#1f4e79"
+    position: Literal["bottom-right", "bottom-left"] = "bottom-right"
+    title: str | None = Field(default=None, max_length=80)
+    logo_url: str | None = Field(default=None, max_length=500)
+
+
+class TenantSettings(BaseModel):
+    """Everything a tenant can configure; used to create and to update (all fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
+    branding: Branding = Field(default_factory=Branding)
+    default_language: Language = "fr"
+    enabled_languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES))
+    persona: str = Field(default="ecommerce", pattern=r"^[a-z0-9_]{1,64}$")
+    persona_prompt: str | None = Field(default=None, max_length=4000)
+    greetings: dict[Language, Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=dict
+    )
+
+    @model_validator(mode="after")
+    def _default_is_enabled(self) -> "TenantSettings":
+        self.enabled_languages = list(dict.fromkeys(self.enabled_languages))
+        if self.default_language not in self.enabled_languages:
+            self.enabled_languages.insert(0, self.default_language)
+        self.allowed_origins = list(dict.fromkeys(self.allowed_origins))
+        return self
+
+
+class TenantUpdate(BaseModel):
+    """A partial update: only the fields present are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
+    branding: Branding | None = None
+    default_language: Language | None = None
+    enabled_languages: list[Language] | None = Field(default=None, min_length=1)
+    persona: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
+    persona_prompt: str | None = Field(default=None, max_length=4000)
+    greetings: dict[Language, Annotated[str, Field(min_length=1, max_length=500)]] | None = None
+
+
+class TenantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    allowed_origins: list[str]
+    branding: Branding
+    default_language: Language
+    enabled_languages: list[Language]
+    persona: str
+    persona_prompt: str | None
+    greetings: dict[str, str]
+    kb_version: int
+    created_at: datetime
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: KeyKind
+    display_prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class IssuedKey(BaseModel):
+    """A key as issued: the only time its full value is ever shown."""
+
+    id: str
+    kind: KeyKind
+    key: str
+
+
+class TenantCreated(BaseModel):
+    id: str
+    publishable_key: str
+    secret_key: str

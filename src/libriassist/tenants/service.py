@@ -1,0 +1,107 @@
+"""Tenant settings and keys, for a tenant acting on itself (admin API) or the operator."""
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libriassist.db import utcnow
+from libriassist.errors import AppError, NotFound, TenantNotFound
+from libriassist.kit.ids import hash_secret, new_id, new_secret
+from libriassist.tenants.models import ApiKey, Tenant
+from libriassist.tenants.repository import (
+    ApiKeyRepository,
+    TenantRowRepository,
+    find_key_by_hash,
+    touch_key,
+)
+from libriassist.tenants.schemas import IssuedKey, KeyKind, TenantUpdate
+
+KEY_PREFIXES: dict[str, str] = {"publishable": "pk_", "secret": "sk_"}
+# last_used_at is a hint for admins, not an audit trail: write it at most this often.
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+class CannotRevokeLastKey(AppError):
+    status_code = 409
+    code = "last_secret_key"
+    message = "Revoking this key would leave the tenant without a secret key; rotate instead."
+
+
+async def get_tenant(session: AsyncSession, tenant_id: str) -> Tenant:
+    tenant = await TenantRowRepository(session, tenant_id).get()
+    if tenant is None:
+        raise TenantNotFound()
+    return tenant
+
+
+async def update_tenant(session: AsyncSession, tenant_id: str, changes: TenantUpdate) -> Tenant:
+    tenant = await get_tenant(session, tenant_id)
+    data = changes.model_dump(exclude_unset=True, mode="json")
+    for field, value in data.items():
+        setattr(tenant, field, value)
+    if tenant.default_language not in tenant.enabled_languages:
+        tenant.enabled_languages = [tenant.default_language, *tenant.enabled_languages]
+    await session.flush()
+    return tenant
+
+
+async def current_kb_version(session: AsyncSession, tenant_id: str) -> int:
+    return await TenantRowRepository(session, tenant_id).kb_version() or 0
+
+
+async def bump_kb_version(session: AsyncSession, tenant_id: str) -> None:
+    await TenantRowRepository(session, tenant_id).bump_kb_version()
+
+
+async def issue_key(session: AsyncSession, tenant_id: str, kind: KeyKind) -> IssuedKey:
+    value = new_secret(KEY_PREFIXES[kind])
+    row = ApiKey(id=new_id(), kind=kind, key_hash=hash_secret(value), display_prefix=value[:10])
+    ApiKeyRepository(session, tenant_id).add(row)
+    await session.flush()
+    return IssuedKey(id=row.id, kind=kind, key=value)
+
+
+async def rotate_key(session: AsyncSession, tenant_id: str, kind: KeyKind) -> IssuedKey:
+    """Revoke every active key of this kind at once and issue a new one."""
+    await ApiKeyRepository(session, tenant_id).revoke_kind(kind, utcnow())
+    return await issue_key(session, tenant_id, kind)
+
+
+async def list_keys(session: AsyncSession, tenant_id: str) -> list[ApiKey]:
+    return await ApiKeyRepository(session, tenant_id).list()
+
+
+async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiKey:
+    repo = ApiKeyRepository(session, tenant_id)
+    key = await repo.get(key_id)
+    if key is None:
+        raise NotFound("No such key.")
+    if key.revoked_at is None:
+        if key.kind == "secret":
+            active = [k for k in await repo.list() if k.kind == "secret" and not k.revoked_at]
+            if len(active) <= 1:
+                raise CannotRevokeLastKey()
+        key.revoked_at = utcnow()
+        await session.flush()
+    return key
+
+
+async def resolve_key(session: AsyncSession, value: str) -> ApiKey | None:
+    """The active key with this value, or None. Records when it was last used."""
+    key = await find_key_by_hash(session, hash_secret(value))
+    if key is None:
+        return None
+    now = utcnow()
+    last = key.last_used_at
+    if last is not None and last.tzinfo is None:  # SQLite drops the zone
+        last = last.replace(tzinfo=now.tzinfo)
+    if last is None or now - last > _TOUCH_EVERY:
+        await touch_key(session, key.id, now)
+    return key
+
+
+def prefix_kind(value: str) -> KeyKind | None:
+    for kind, prefix in KEY_PREFIXES.items():
+        if value.startswith(prefix):
+            return kind  # type: ignore[return-value]
+    return None

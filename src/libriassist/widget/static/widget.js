@@ -1,0 +1,665 @@
+/*! LibriAssist chat widget. Vanilla JS, no dependencies, no build step.
+ *
+ * Install:
+ *   <script>window.LIBRIASSIST_CONFIG = {apiKey: "pk_...", backendUrl: "https://host"};</script>
+ *   <script src="https://host/widget.js" async></script>
+ * Options: apiKey (required), backendUrl, language (fr|en|es|ar|ary), position
+ * ("bottom-right"|"bottom-left"), primaryColor ("#hex"), userToken. The script tag may carry
+ * data-api-key, data-backend-url and data-language instead.
+ * Page API: window.LibriAssist.open() / close() / toggle() / newConversation().
+ */
+(function () {
+  'use strict';
+  // Only set while this file first runs, so it must be read before anything asynchronous.
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  if (window.LibriAssist || document.getElementById('libriassist-root')) return;
+
+  var LANGS = ['fr', 'en', 'es', 'ar', 'ary'];
+  var ERRORS = ['origin_not_allowed', 'invalid_api_key', 'rate_limited', 'quota_exceeded',
+    'message_too_long', 'network_error', 'server_error'];
+  // Sending the very same message again can only help for these.
+  var RETRYABLE = {rate_limited: 1, network_error: 1, server_error: 1};
+
+  var I18N = {
+    en: {
+      title: 'Support', open: 'Open chat', placeholder: 'Type your message…', send: 'Send',
+      close: 'Close', newChat: 'New conversation', typing: 'The assistant is typing…',
+      retry: 'Retry', sources: 'Sources',
+      origin_not_allowed: 'This chat is not available on this website.',
+      invalid_api_key: 'This chat is not set up correctly. Please try again later.',
+      rate_limited: 'You are sending messages too quickly. Please wait a moment and try again.',
+      quota_exceeded: 'The assistant is unavailable right now. Please try again later.',
+      message_too_long: 'Your message is too long. Please shorten it and try again.',
+      network_error: 'Connection problem. Check your internet connection and try again.',
+      server_error: 'Something went wrong. Please try again.'
+    },
+    fr: {
+      title: 'Assistance', open: 'Ouvrir la discussion', placeholder: 'Écrivez votre message…',
+      send: 'Envoyer', close: 'Fermer', newChat: 'Nouvelle conversation',
+      typing: 'L’assistant écrit…', retry: 'Réessayer', sources: 'Sources',
+      origin_not_allowed: 'Cette discussion n’est pas disponible sur ce site.',
+      invalid_api_key: 'Cette discussion est mal configurée. Veuillez réessayer plus tard.',
+      rate_limited: 'Vous envoyez des messages trop vite. Patientez un instant puis réessayez.',
+      quota_exceeded: 'L’assistant n’est pas disponible pour le moment. Veuillez réessayer plus tard.',
+      message_too_long: 'Votre message est trop long. Raccourcissez-le puis réessayez.',
+      network_error: 'Problème de connexion. Vérifiez votre connexion Internet puis réessayez.',
+      server_error: 'Une erreur est survenue. Veuillez réessayer.'
+    },
+    es: {
+      title: 'Asistencia', open: 'Abrir el chat', placeholder: 'Escribe tu mensaje…',
+      send: 'Enviar', close: 'Cerrar', newChat: 'Nueva conversación',
+      typing: 'El asistente está escribiendo…', retry: 'Reintentar', sources: 'Fuentes',
+      origin_not_allowed: 'Este chat no está disponible en este sitio web.',
+      invalid_api_key: 'Este chat no está bien configurado. Inténtalo más tarde.',
+      rate_limited: 'Estás enviando mensajes demasiado rápido. Espera un momento e inténtalo de nuevo.',
+      quota_exceeded: 'El asistente no está disponible en este momento. Inténtalo más tarde.',
+      message_too_long: 'Tu mensaje es demasiado largo. Acórtalo e inténtalo de nuevo.',
+      network_error: 'Problema de conexión. Comprueba tu conexión a internet e inténtalo de nuevo.',
+      server_error: 'Algo salió mal. Inténtalo de nuevo.'
+    },
+    ar: {
+      title: 'المساعدة', open: 'فتح المحادثة', placeholder: 'اكتب رسالتك…', send: 'إرسال',
+      close: 'إغلاق', newChat: 'محادثة جديدة', typing: 'المساعد يكتب…',
+      retry: 'إعادة المحاولة', sources: 'المصادر',
+      origin_not_allowed: 'هذه المحادثة غير متاحة على هذا الموقع.',
+      invalid_api_key: 'هذه المحادثة غير مهيأة بشكل صحيح. يرجى المحاولة لاحقًا.',
+      rate_limited: 'أنت ترسل الرسائل بسرعة كبيرة. يرجى الانتظار قليلًا ثم المحاولة مجددًا.',
+      quota_exceeded: 'المساعد غير متاح حاليًا. يرجى المحاولة لاحقًا.',
+      message_too_long: 'رسالتك طويلة جدًا. يرجى اختصارها ثم المحاولة مجددًا.',
+      network_error: 'مشكلة في الاتصال. تحقق من اتصالك بالإنترنت ثم حاول مجددًا.',
+      server_error: 'حدث خطأ ما. يرجى المحاولة مجددًا.'
+    },
+    ary: {
+      title: 'المساعدة', open: 'حل الشات', placeholder: 'كتب الرسالة ديالك…', send: 'صيفط',
+      close: 'سد', newChat: 'محادثة جديدة', typing: 'المساعد كيكتب…',
+      retry: 'عاود جرب', sources: 'المصادر',
+      origin_not_allowed: 'هاد الشات ما خدامش فهاد الموقع.',
+      invalid_api_key: 'هاد الشات ماشي مضبوط مزيان. عاود جرب من بعد.',
+      rate_limited: 'راك كتصيفط الرسائل بزربة. تسنى شوية وعاود جرب.',
+      quota_exceeded: 'المساعد ما متوفرش دابا. عاود جرب من بعد.',
+      message_too_long: 'الرسالة ديالك طويلة بزاف. قصّرها وعاود جرب.',
+      network_error: 'كاين مشكل فالاتصال. شوف الأنترنيت ديالك وعاود جرب.',
+      server_error: 'وقع شي مشكل. عاود جرب.'
+    }
+  };
+
+  var user = window.LIBRIASSIST_CONFIG || {};
+  var data = (script && script.dataset) || {};
+  var apiKey = user.apiKey || data.apiKey;
+  if (!apiKey) {
+    console.warn('[LibriAssist] No API key: set window.LIBRIASSIST_CONFIG = {apiKey: "pk_..."} ' +
+      '(or data-api-key on the script tag) before widget.js loads. The chat widget is not started.');
+    return;
+  }
+  apiKey = String(apiKey);
+  var base = String(user.backendUrl || data.backendUrl || scriptOrigin() || location.origin)
+    .replace(/\/+$/, '');
+
+  function scriptOrigin() {
+    try { return new URL(script.src, location.href).origin; } catch (e) { return null; }
+  }
+  function langOf(code) {
+    var l = String(code || '').toLowerCase().split(/[-_]/)[0];
+    return LANGS.indexOf(l) >= 0 ? l : null;
+  }
+  // What the visitor or site asks for; the tenant's enabled languages get the last word.
+  var hint = langOf(user.language || data.language) || langOf(document.documentElement.lang) ||
+    langOf(navigator.language);
+
+  // Session survives reloads; storage may be blocked (privacy modes, sandboxed iframes).
+  var SKEY = 'libriassist:session:' + apiKey;
+  var session = null;
+  try { session = JSON.parse(localStorage.getItem(SKEY)); } catch (e) { /* blocked */ }
+  if (!session || !session.session_id) session = null;
+  function saveSession(s) {
+    session = s;
+    try { localStorage.setItem(SKEY, JSON.stringify(s)); } catch (e) { /* blocked */ }
+  }
+  function clearSession() {
+    session = null;
+    try { localStorage.removeItem(SKEY); } catch (e) { /* blocked */ }
+  }
+
+  function headers(withSession, extra) {
+    var h = {'X-API-Key': apiKey};
+    if (user.userToken) h.Authorization = 'Bearer ' + user.userToken;
+    if (withSession && session && session.session_token) h['X-Session-Token'] = session.session_token;
+    return Object.assign(h, extra);
+  }
+  // Maps a failed response to one of ERRORS (or conversation_not_found, handled by the caller).
+  function errorCode(res) {
+    return res.json().then(function (j) { return j && j.error && j.error.code; }, function () {})
+      .then(function (c) {
+        if (c === 'conversation_not_found' || ERRORS.indexOf(c) >= 0) return c;
+        if (c === 'payload_too_large' || res.status === 413) return 'message_too_long';
+        return res.status === 429 ? 'rate_limited' : 'server_error';
+      });
+  }
+
+  async function fetchConfig() {
+    var ctl = new AbortController();
+    var timer = setTimeout(function () { ctl.abort(); }, 15000);
+    try {
+      var res = await fetch(base + '/api/v1/widget/config',
+        {headers: headers(false), signal: ctl.signal, credentials: 'omit'});
+      if (res.ok) return {cfg: await res.json()};
+      var code = await errorCode(res);
+      // Meant for whoever installs the widget: visitors only see a friendly notice.
+      console.warn('[LibriAssist] Widget configuration refused (' + code + ', HTTP ' + res.status +
+        '). Check the API key and that this website\'s origin is allowed for the tenant.');
+      return {err: code};
+    } catch (e) {
+      return {err: 'network_error'};
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  var ready = Promise.all([
+    fetchConfig(),
+    new Promise(function (resolve) {
+      if (document.body) resolve();
+      else document.addEventListener('DOMContentLoaded', resolve);
+    })
+  ]).then(function (r) { mount(r[0]); });
+
+  function later(fn) { return function () { ready.then(fn); }; }
+  var ui = null;
+  window.LibriAssist = {
+    open: later(function () { ui.setOpen(true); }),
+    close: later(function () { ui.setOpen(false); }),
+    toggle: later(function () { ui.setOpen(!ui.isOpen()); }),
+    newConversation: later(function () { ui.reset(); })
+  };
+
+  // ---------------------------------------------------------------- DOM helpers
+  function h(tag, attrs, kids) {
+    var el = document.createElement(tag);
+    for (var k in attrs) if (attrs[k] != null) el.setAttribute(k, attrs[k]);
+    (kids || []).forEach(function (c) { el.append(c); });
+    return el;
+  }
+  function icon(d, filled) {
+    var NS = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    if (filled) svg.setAttribute('class', 'f');
+    var p = document.createElementNS(NS, 'path');
+    p.setAttribute('d', d);
+    svg.append(p);
+    return svg;
+  }
+  var ICON_CHAT = 'M5 3h14a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H10l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
+  var ICON_X = 'M6 6l12 12M18 6L6 18';
+  var ICON_PLUS = 'M12 5v14M5 12h14';
+  var ICON_SEND = 'M3.4 20.4l17.45-7.48a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 ' +
+    '.5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z';
+
+  // Absolute http(s) URLs only: rules out javascript:, data: and friends.
+  function safeUrl(u) {
+    try {
+      var x = new URL(String(u));
+      return x.protocol === 'http:' || x.protocol === 'https:' ? x.href : null;
+    } catch (e) { return null; }
+  }
+  function link(href, label) {
+    var a = h('a', {href: href, target: '_blank', rel: 'noopener noreferrer'});
+    a.textContent = label;
+    return a;
+  }
+  // Plain text (pre-wrap keeps line breaks) with bare URLs made clickable. Markdown is shown
+  // as written for now; a renderer must keep building nodes, never HTML strings.
+  var URL_RE = /https?:\/\/[^\s<>"'`]+/gi;
+  function fillText(node, text) {
+    node.textContent = '';
+    var last = 0, m;
+    URL_RE.lastIndex = 0;
+    while ((m = URL_RE.exec(text))) {
+      var url = m[0].replace(/[.,;:!?'"»)\]}*_]+$/, '');
+      var href = safeUrl(url);
+      node.append(text.slice(last, m.index), href ? link(href, url) : url);
+      last = URL_RE.lastIndex = m.index + url.length;
+    }
+    node.append(text.slice(last));
+  }
+
+  // ---------------------------------------------------------------- SSE
+  // Incremental parser: chunks may split anywhere (mid-line, between "\r" and "\n").
+  function sseParser(onEvent) {
+    var buf = '', name = '', lines = [];
+    function line(l) {
+      if (!l) {
+        if (lines.length) onEvent(name || 'message', lines.join('\n'));
+        name = ''; lines = [];
+      } else if (l[0] !== ':') { // ":" starts a comment (keep-alives)
+        var i = l.indexOf(':');
+        var field = i < 0 ? l : l.slice(0, i), value = i < 0 ? '' : l.slice(i + 1);
+        if (value[0] === ' ') value = value.slice(1);
+        if (field === 'event') name = value;
+        else if (field === 'data') lines.push(value);
+      }
+    }
+    return {
+      push: function (s) {
+        buf += s;
+        for (;;) {
+          var i = buf.search(/[\r\n]/);
+          if (i < 0 || (buf[i] === '\r' && i === buf.length - 1)) return; // "\n" may follow
+          line(buf.slice(0, i));
+          buf = buf.slice(i + (buf[i] === '\r' && buf[i + 1] === '\n' ? 2 : 1));
+        }
+      },
+      end: function () { if (buf) line(buf.replace(/\r$/, '')); buf = ''; line(''); }
+    };
+  }
+  async function readSSE(res, onEvent) {
+    var p = sseParser(onEvent), dec = new TextDecoder();
+    if (!res.body || !res.body.getReader) { p.push(await res.text()); return p.end(); }
+    var reader = res.body.getReader();
+    for (;;) {
+      var r = await reader.read();
+      if (r.done) break;
+      p.push(dec.decode(r.value, {stream: true}));
+    }
+    p.push(dec.decode());
+    p.end();
+  }
+
+  // ---------------------------------------------------------------- colours
+  function hexColor(c) {
+    return typeof c === 'string' && /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.test(c.trim()) ? c.trim() : null;
+  }
+  // White or near-black text, whichever reads better on the brand colour (WCAG contrast).
+  function onColor(hex) {
+    var s = hex.slice(1);
+    if (s.length === 3) s = s.replace(/./g, '$&$&');
+    var L = [0, 2, 4].map(function (i) {
+      var v = parseInt(s.substr(i, 2), 16) / 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    var lum = 0.2126 * L[0] + 0.7152 * L[1] + 0.0722 * L[2];
+    return 1.05 / (lum + 0.05) >= (lum + 0.05) / 0.0556 ? '#ffffff' : '#111111';
+  }
+
+  var CSS = `
+    /* !important: a shadow tree's important rules beat the page's, even !important ones. */
+    :host{all:initial!important}
+    .la{color:#1f2937;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",
+      "Noto Sans Arabic",Tahoma,"Helvetica Neue",Arial,sans-serif}
+    *{box-sizing:border-box}
+    [hidden]{display:none!important}
+    button{font:inherit;cursor:pointer;margin:0}
+    svg{width:24px;height:24px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;
+      stroke-linejoin:round}
+    svg.f{fill:currentColor;stroke:none}
+    .launcher,.panel{position:fixed;z-index:2147483000;right:20px}
+    .left .launcher,.left .panel{right:auto;left:20px}
+    .launcher{bottom:20px;width:56px;height:56px;border-radius:50%;border:0;padding:0;
+      background:var(--la-p);color:var(--la-on);display:flex;align-items:center;
+      justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.28);transition:transform .15s}
+    .launcher:hover{transform:scale(1.06)}
+    .launcher svg{width:28px;height:28px}
+    .panel{bottom:88px;width:380px;max-width:calc(100vw - 40px);height:600px;
+      max-height:calc(100vh - 108px);display:flex;flex-direction:column;background:#fff;
+      border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);overflow:hidden}
+    .head{display:flex;align-items:center;gap:2px;padding:10px;padding-inline-start:16px;
+      background:var(--la-p);color:var(--la-on);flex:none}
+    .title{flex:1;margin:0;font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;
+      text-overflow:ellipsis}
+    .ib{background:none;border:0;color:inherit;width:36px;height:36px;border-radius:8px;
+      display:flex;align-items:center;justify-content:center;padding:0}
+    .ib:hover{background:rgba(127,127,127,.25)}
+    .ib svg{width:20px;height:20px}
+    .list{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;
+      overscroll-behavior:contain}
+    .msg{max-width:85%;padding:9px 13px;white-space:pre-wrap;overflow-wrap:anywhere;flex:none}
+    /* Physical corners: a bubble's own dir=auto must not move its tail off its side. */
+    .msg,.panel[dir=rtl] .msg[data-role=visitor]{border-radius:16px 16px 16px 4px}
+    .msg[data-role=visitor],.panel[dir=rtl] .msg[data-role=assistant]{border-radius:16px 16px 4px}
+    .msg[data-role=visitor]{align-self:flex-end;background:var(--la-p);color:var(--la-on)}
+    .msg[data-role=assistant]{align-self:flex-start;background:#f1f5f9}
+    .msg[data-state=error]{box-shadow:inset 0 0 0 1px #dc2626}
+    .msg a{color:inherit;text-decoration:underline}
+    .src{margin-top:8px;padding-top:6px;border-top:1px solid #cbd5e1;font-size:13.5px;
+      white-space:normal}
+    .src b{display:block;color:#475569;font-weight:600}
+    .src ul{margin:2px 0 0;padding:0;padding-inline-start:18px}
+    .src li{margin:2px 0}
+    .typing{align-self:flex-start;background:#f1f5f9;border-radius:16px;padding:13px 15px;
+      display:flex;gap:5px;flex:none}
+    .typing i{width:7px;height:7px;border-radius:50%;background:#64748b;
+      animation:la-b 1.2s infinite}
+    .typing i:nth-child(2){animation-delay:.2s}
+    .typing i:nth-child(3){animation-delay:.4s}
+    @keyframes la-b{0%,60%,100%{opacity:.35;transform:none}30%{opacity:1;
+      transform:translateY(-3px)}}
+    .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);
+      white-space:nowrap}
+    .err{display:flex;align-items:center;gap:10px;flex:none;background:#fef2f2;color:#991b1b;
+      border:1px solid #fecaca;border-radius:10px;padding:9px 12px;font-size:14px}
+    .err span{flex:1}
+    .err button{background:#fff;color:#991b1b;border:1px solid #991b1b;border-radius:8px;
+      padding:4px 12px;font-size:13.5px}
+    .comp{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;flex:none;
+      border-top:1px solid #e2e8f0;padding-bottom:max(10px,env(safe-area-inset-bottom))}
+    textarea{flex:1;resize:none;margin:0;font:inherit;font-size:16px;line-height:1.4;color:inherit;
+      background:#fff;border:1px solid #64748b;border-radius:10px;padding:9px 11px;height:42px;
+      max-height:130px;outline:none}
+    textarea::placeholder{color:#64748b;opacity:1}
+    textarea:focus{border-color:var(--la-ring);box-shadow:0 0 0 1px var(--la-ring);outline:none}
+    .send{width:42px;height:42px;flex:none;border:0;border-radius:10px;padding:0;display:flex;
+      align-items:center;justify-content:center;background:var(--la-p);color:var(--la-on)}
+    .send svg{width:20px;height:20px}
+    .send:disabled{opacity:.55;cursor:default}
+    [dir=rtl] .send svg{transform:scaleX(-1)}
+    :focus-visible{outline:2px solid var(--la-ring);outline-offset:2px}
+    .head :focus-visible{outline-color:var(--la-on);outline-offset:-2px}
+    .launcher:focus-visible{outline-width:3px;outline-offset:3px}
+    @media (max-width:479.98px){.la .panel{inset:0;width:auto;height:auto;max-width:none;
+      max-height:none;border-radius:0}.open .launcher{display:none}}
+    @media (prefers-reduced-motion:reduce){.typing i{animation:none}.launcher{transition:none}}
+  `;
+
+  // ---------------------------------------------------------------- UI
+  function mount(boot) {
+    var tc = (boot.cfg && typeof boot.cfg === 'object') ? boot.cfg : {};
+    var brand = tc.branding || {};
+    var enabled = Array.isArray(tc.enabled_languages) ? tc.enabled_languages : null;
+    var defLang = langOf(tc.default_language);
+    var lang = hint && (!enabled || enabled.indexOf(hint) >= 0) ? hint : (defLang || hint || 'en');
+    // Without a tenant config we only know what the page hinted; let the server decide otherwise.
+    var sendLang = boot.cfg ? lang : hint;
+    var T = Object.assign({}, I18N.en, I18N[lang]);
+    var greetings = tc.greetings || {};
+    var color = hexColor(user.primaryColor) || hexColor(brand.primary_color) || '#1d4ed8';
+    var pos = [user.position, brand.position].filter(function (p) {
+      return p === 'bottom-left' || p === 'bottom-right';
+    })[0] || 'bottom-right';
+
+    var open = false, busy = false, historyAsked = false, bootErrShown = false;
+    var gen = 0; // bumped by reset(): replies and history of an older conversation are dropped
+    var ctrl = null, greetEl = null, typingEl = null, noticeEl = null;
+
+    var host = h('div', {id: 'libriassist-root'});
+    var root = host.attachShadow({mode: 'open'});
+    var wrap = h('div', {class: 'la' + (pos === 'bottom-left' ? ' left' : '')});
+    wrap.style.setProperty('--la-p', color);
+    var on = onColor(color);
+    wrap.style.setProperty('--la-on', on);
+    // A light brand colour would make a faint focus ring on white.
+    wrap.style.setProperty('--la-ring', on === '#ffffff' ? color : '#334155');
+
+    var openIcon = icon(ICON_CHAT, true), shutIcon = icon(ICON_X);
+    shutIcon.setAttribute('hidden', '');
+    var launcher = h('button', {type: 'button', class: 'launcher', 'data-la': 'launcher',
+      'aria-label': T.open, 'aria-expanded': 'false', 'aria-controls': 'la-panel'},
+      [openIcon, shutIcon]);
+    var newBtn = h('button', {type: 'button', class: 'ib', 'data-la': 'new',
+      'aria-label': T.newChat, title: T.newChat}, [icon(ICON_PLUS)]);
+    var closeBtn = h('button', {type: 'button', class: 'ib', 'data-la': 'close',
+      'aria-label': T.close, title: T.close}, [icon(ICON_X)]);
+    var title = h('h2', {class: 'title', id: 'la-title'}, [brand.title || T.title]);
+    var list = h('div', {class: 'list', 'data-la': 'messages', role: 'log', 'aria-live': 'polite'});
+    var input = h('textarea', {'data-la': 'input', rows: '1', placeholder: T.placeholder,
+      'aria-label': T.placeholder});
+    var sendBtn = h('button', {type: 'submit', class: 'send', 'data-la': 'send', 'aria-label': T.send,
+      title: T.send}, [icon(ICON_SEND, true)]);
+    var form = h('form', {class: 'comp'}, [input, sendBtn]);
+    var panel = h('div', {class: 'panel', id: 'la-panel', 'data-la': 'panel', role: 'dialog',
+      'aria-labelledby': 'la-title', lang: lang, dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr',
+      hidden: ''}, [h('div', {class: 'head'}, [title, newBtn, closeBtn]), list, form]);
+
+    root.append(h('style', null, [CSS]), wrap);
+    wrap.append(launcher, panel);
+    document.body.appendChild(host);
+
+    // Follow the newest text unless the visitor scrolled up to read.
+    function stick(fn) {
+      var atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 60;
+      fn();
+      if (atEnd) list.scrollTop = list.scrollHeight;
+    }
+    function addSources(msg, sources) {
+      var seen = {}, items = [];
+      (Array.isArray(sources) ? sources : []).forEach(function (s) {
+        var key = s && (s.url || s.title);
+        if (!key || seen[key] || items.length >= 3) return;
+        seen[key] = 1;
+        var href = safeUrl(s.url), label = String(s.title || s.url);
+        items.push(h('li', null, [href ? link(href, label) : label]));
+      });
+      var old = msg.querySelector('[data-la=sources]');
+      if (old) old.remove();
+      if (items.length) {
+        msg.append(h('div', {class: 'src', 'data-la': 'sources'}, [h('b', null, [T.sources]),
+          h('ul', null, items)]));
+      }
+    }
+    function message(role, text, state, sources) {
+      var body = h('div', {class: 'txt'});
+      // dir=auto: a French answer in an Arabic panel (or the reverse) keeps its own direction.
+      var el = h('div', {class: 'msg', 'data-la': 'message', 'data-role': role, 'data-state': state,
+        dir: 'auto'}, [body]);
+      if (role === 'visitor') body.textContent = text;
+      else fillText(body, text);
+      if (sources) addSources(el, sources);
+      return el;
+    }
+    function setState(el, state) {
+      el.setAttribute('data-state', state);
+      el.setAttribute('aria-busy', state === 'streaming' ? 'true' : 'false');
+    }
+    function greet() {
+      var text = greetings[lang] || (defLang && greetings[defLang]);
+      greetEl = null;
+      if (typeof text === 'string' && text) {
+        greetEl = message('assistant', text, 'done');
+        greetEl.setAttribute('data-greeting', '');
+        list.prepend(greetEl);
+      }
+    }
+    function showTyping() {
+      if (!typingEl) {
+        typingEl = h('div', {class: 'typing', 'data-la': 'typing'},
+          [h('i'), h('i'), h('i'), h('span', {class: 'sr'}, [T.typing])]);
+      }
+      stick(function () { list.append(typingEl); });
+    }
+    function hideTyping() { if (typingEl) typingEl.remove(); }
+    function hideNotice() { if (noticeEl) noticeEl.remove(); noticeEl = null; }
+    function showNotice(code, retry) {
+      hideNotice();
+      noticeEl = h('div', {class: 'err', 'data-la': 'error', 'data-code': code, role: 'alert'},
+        [h('span', null, [T[code] || T.server_error])]);
+      if (retry) {
+        var b = h('button', {type: 'button', 'data-la': 'retry'}, [T.retry]);
+        b.addEventListener('click', retry);
+        noticeEl.append(b);
+      }
+      stick(function () { list.append(noticeEl); });
+    }
+    function setBusy(v) { busy = v; sendBtn.disabled = v; }
+
+    function setOpen(v) {
+      if (v === open) return;
+      open = v;
+      panel.hidden = !v;
+      wrap.classList.toggle('open', v);
+      launcher.setAttribute('aria-expanded', String(v));
+      launcher.setAttribute('aria-label', v ? T.close : T.open);
+      openIcon.toggleAttribute('hidden', v);
+      shutIcon.toggleAttribute('hidden', !v);
+      if (v) {
+        if (!historyAsked) { historyAsked = true; loadHistory(); }
+        if (boot.err && !bootErrShown) { bootErrShown = true; showNotice(boot.err); }
+        list.scrollTop = list.scrollHeight;
+        input.focus();
+      } else {
+        launcher.focus();
+      }
+    }
+
+    function reset() {
+      gen++;
+      if (ctrl) ctrl.abort();
+      clearSession();
+      historyAsked = true; // nothing left to restore
+      list.textContent = '';
+      typingEl = noticeEl = null;
+      setBusy(false);
+      greet();
+      if (open) input.focus();
+    }
+
+    async function loadHistory() {
+      var s = session, g = gen;
+      if (!s) return;
+      try {
+        var res = await fetch(base + '/api/v1/conversations/' + encodeURIComponent(s.session_id),
+          {headers: headers(true), credentials: 'omit'});
+        if (g !== gen) return;
+        if (res.status === 404) { if (session === s) clearSession(); return; }
+        if (!res.ok) return;
+        var j = await res.json();
+        if (g !== gen || !j || !Array.isArray(j.messages)) return;
+        var frag = document.createDocumentFragment();
+        j.messages.forEach(function (m) {
+          if (!m || (m.role !== 'visitor' && m.role !== 'assistant')) return;
+          frag.append(message(m.role, String(m.content || ''), m.role === 'assistant' ? 'done' : null,
+            m.role === 'assistant' ? m.sources : null));
+        });
+        // Older than anything typed since opening, newer than the greeting.
+        list.insertBefore(frag, greetEl ? greetEl.nextSibling : list.firstChild);
+        list.scrollTop = list.scrollHeight;
+      } catch (e) { /* history is a nicety; the conversation still works */ }
+    }
+
+    // One request/response round. Resolves to null on success, else an error code.
+    async function attempt(text, st, g) {
+      var res = await fetch(base + '/api/v1/chat', {
+        method: 'POST',
+        headers: headers(true, {'Content-Type': 'application/json', Accept: 'text/event-stream'}),
+        body: JSON.stringify({message: text, session_id: session ? session.session_id : null,
+          language: sendLang || null}),
+        signal: ctrl.signal,
+        credentials: 'omit'
+      });
+      if (!res.ok) return errorCode(res);
+      function bubble() {
+        if (st.el) return;
+        hideTyping();
+        st.el = message('assistant', '', 'streaming');
+        setState(st.el, 'streaming');
+        stick(function () { list.append(st.el); });
+        if (st.sources) addSources(st.el, st.sources);
+      }
+      await readSSE(res, function (event, raw) {
+        if (g !== gen) return;
+        var d;
+        try { d = JSON.parse(raw); } catch (e) { return; }
+        if (!d || typeof d !== 'object') return;
+        if (event === 'meta') {
+          if (d.session_id) {
+            var same = session && session.session_id === d.session_id;
+            saveSession({session_id: d.session_id,
+              session_token: d.session_token || (same ? session.session_token : null)});
+          }
+        } else if (event === 'delta') {
+          if (typeof d.text !== 'string' || !d.text) return;
+          bubble();
+          st.text += d.text;
+          stick(function () { fillText(st.el.firstChild, st.text); });
+        } else if (event === 'sources') {
+          st.sources = d.sources;
+          if (st.el) stick(function () { addSources(st.el, st.sources); });
+        } else if (event === 'done') {
+          bubble();
+          setState(st.el, 'done');
+          st.end = 'ok';
+        } else if (event === 'error') {
+          st.end = String(d.code || 'server_error');
+          st.streamError = true;
+        }
+      });
+      // A stream cut before "done" may have lost the end of the answer.
+      return st.end === 'ok' ? null : (st.end || 'network_error');
+    }
+
+    async function ask(text, visitorEl) {
+      var g = gen, resent = false, st, code;
+      ctrl = new AbortController();
+      setBusy(true);
+      hideNotice();
+      showTyping();
+      try {
+        for (;;) {
+          st = {text: '', el: null};
+          code = await attempt(text, st, g);
+          if (code !== 'conversation_not_found' || resent || st.text) break;
+          // The stored session is stale (expired or purged): start a new conversation, once.
+          resent = true;
+          clearSession();
+        }
+      } catch (e) {
+        code = 'network_error';
+      }
+      if (g !== gen) return; // reset() cleared everything meanwhile
+      hideTyping();
+      setBusy(false);
+      if (!code) return;
+      if (ERRORS.indexOf(code) < 0) code = 'server_error';
+      if (st.el) setState(st.el, 'error');
+      if (code === 'message_too_long' && !input.value) {
+        // Hand the text back so it can be shortened instead of retyped.
+        visitorEl.remove();
+        input.value = text;
+        grow();
+        input.focus();
+      }
+      showNotice(code, st.streamError || RETRYABLE[code] ? function () {
+        if (busy) return;
+        if (st.el) st.el.remove();
+        ask(text, visitorEl);
+      } : null);
+    }
+
+    function submit() {
+      var text = input.value.trim();
+      if (!text || busy) return;
+      input.value = '';
+      grow();
+      hideNotice();
+      var el = message('visitor', text);
+      list.append(el);
+      list.scrollTop = list.scrollHeight;
+      ask(text, el);
+    }
+    function grow() {
+      // Typed text takes its own direction; the empty box (placeholder) follows the panel.
+      input.dir = input.value ? 'auto' : panel.dir;
+      input.style.height = '';
+      if (input.scrollHeight > input.clientHeight) input.style.height = input.scrollHeight + 2 + 'px';
+    }
+
+    launcher.addEventListener('click', function () { setOpen(!open); });
+    closeBtn.addEventListener('click', function () { setOpen(false); });
+    newBtn.addEventListener('click', reset);
+    form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
+    input.addEventListener('input', grow);
+    input.addEventListener('keydown', function (e) {
+      // isComposing: Enter also confirms IME input (Arabic, CJK keyboards) and must not send.
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        submit();
+      }
+    });
+    wrap.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && open) { e.preventDefault(); setOpen(false); }
+    });
+
+    greet();
+    ui = {setOpen: setOpen, isOpen: function () { return open; }, reset: reset};
+  }
+})();

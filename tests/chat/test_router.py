@@ -1,0 +1,159 @@
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libriassist.chat.answering import ReplyPlan
+from libriassist.chat.models import Message
+from libriassist.chat.router import get_writer
+from tests.factories import Tenant
+from tests.sse import parse_sse
+
+
+async def ask(
+    client: httpx.AsyncClient, tenant: Tenant, message: str, **extra: object
+) -> httpx.Response:
+    headers = tenant.widget_headers()
+    if "session_token" in extra:
+        headers["X-Session-Token"] = str(extra.pop("session_token"))
+    return await client.post("/api/v1/chat", json={"message": message, **extra}, headers=headers)
+
+
+async def test_answers_from_the_tenants_own_knowledge(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    response = await ask(client, tenant, "Quels sont les délais de livraison ?")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "3 à 5 jours ouvrés" in body["answer"]
+    assert body["language"] == "fr"
+    assert body["intent"] == "general_question"
+    assert body["answered_from_kb"] is True
+    assert body["sources"][0]["url"] == "https://alpha.example/livraison"
+    assert body["session_id"] and body["session_token"] and body["message_id"]
+
+
+async def test_answers_in_the_visitors_language_when_the_kb_has_it(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    body = (await ask(client, tenant, "How long does delivery take to France?")).json()
+    assert body["language"] == "en"
+    assert "business days" in body["answer"]
+
+
+async def test_says_it_does_not_know_rather_than_inventing(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    body = (await ask(client, tenant, "Quelle est la capitale de l'Australie ?")).json()
+    assert body["answered_from_kb"] is False
+    assert body["sources"] == []
+    assert "Je ne trouve pas" in body["answer"]
+
+
+async def test_never_answers_from_another_tenants_knowledge(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    body = (await ask(client, other_tenant, "Quels sont les délais de livraison ?")).json()
+    assert "3 à 5 jours" not in body["answer"]
+    assert all("alpha.example" not in (s["url"] or "") for s in body["sources"])
+    mine = (await ask(client, other_tenant, "¿Cuánto tarda el envío?")).json()
+    assert "48 horas" in mine["answer"]
+
+
+async def test_streams_server_sent_events(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    response = await client.post(
+        "/api/v1/chat",
+        json={"message": "Quels sont les délais de livraison ?"},
+        headers=tenant.widget_headers(Accept="text/event-stream"),
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text.endswith("\n\n")
+    events = parse_sse(response.text)
+    names = [name for name, _ in events]
+    assert names[0] == "meta" and names[-2:] == ["sources", "done"]
+    assert set(names[1:-2]) == {"delta"} and len(names) > 4
+    meta = events[0][1]
+    assert {"session_id", "session_token", "message_id", "intent", "language"} <= set(meta)
+    text = "".join(data["text"] for name, data in events if name == "delta")
+    assert "3 à 5 jours ouvrés" in text
+    assert events[-2][1]["sources"][0]["url"] == "https://alpha.example/livraison"
+    assert events[-1][1]["message_id"] == meta["message_id"]
+
+
+async def test_history_needs_the_session_token(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    first = (await ask(client, tenant, "Quels sont les délais de livraison ?")).json()
+    sid, token = first["session_id"], first["session_token"]
+    second = await ask(
+        client, tenant, "Puis-je retourner un article ?", session_id=sid, session_token=token
+    )
+    assert second.status_code == 200 and second.json()["session_token"] is None
+
+    url = f"/api/v1/conversations/{sid}"
+    history = await client.get(url, headers=tenant.widget_headers(**{"X-Session-Token": token}))
+    assert history.status_code == 200
+    messages = history.json()["messages"]
+    assert [m["role"] for m in messages] == ["visitor", "assistant", "visitor", "assistant"]
+    assert messages[0]["content"] == "Quels sont les délais de livraison ?"
+    assert messages[1]["status"] == "complete"
+
+    for headers in (
+        tenant.widget_headers(),
+        tenant.widget_headers(**{"X-Session-Token": "st_guess"}),
+    ):
+        refused = await client.get(url, headers=headers)
+        assert refused.status_code == 404
+        assert refused.json()["error"]["code"] == "conversation_not_found"
+    hijack = await ask(client, tenant, "hello", session_id=sid, session_token="st_wrong")
+    assert hijack.status_code == 404
+
+
+class BrokenModel:
+    """Stands in for an LLM endpoint that fails after streaming a few tokens."""
+
+    async def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]:
+        yield "Nous livrons "
+        yield "en "
+        raise ConnectionError("upstream closed the stream")
+
+
+async def test_message_is_kept_when_the_answer_fails_midway(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    app.dependency_overrides[get_writer] = BrokenModel
+    response = await client.post(
+        "/api/v1/chat",
+        json={"message": "Quels sont les délais de livraison ?"},
+        headers=tenant.widget_headers(Accept="text/event-stream"),
+    )
+    events = parse_sse(response.text)
+    assert [n for n, _ in events] == ["meta", "delta", "delta", "error"]
+    assert events[-1][1]["code"] == "answer_failed"
+
+    async with maker() as session:
+        rows = (await session.execute(select(Message).order_by(Message.created_at))).scalars().all()
+    assert [(m.role, m.status) for m in rows] == [("visitor", "complete"), ("assistant", "failed")]
+    assert rows[0].content == "Quels sont les délais de livraison ?"
+    assert rows[1].content == "Nous livrons en "
+    assert rows[1].error_code == "answer_failed"
+
+    plain = await ask(client, tenant, "Puis-je retourner un article ?")
+    assert plain.status_code == 503
+    assert plain.json()["error"]["code"] == "answer_failed"
+    async with maker() as session:
+        visitor = (
+            (await session.execute(select(Message).where(Message.role == "visitor")))
+            .scalars()
+            .all()
+        )
+    assert len(visitor) == 2
+
+
+async def test_greeting_gets_the_tenants_greeting(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    body = (await ask(client, tenant, "Bonjour !")).json()
+    assert body["intent"] == "greeting"
+    assert "Alpha Books" in body["answer"]

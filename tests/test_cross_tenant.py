@@ -1,0 +1,126 @@
+"""Tenant A's key never reads or writes tenant B's data, on any endpoint.
+
+``CROSS_TENANT_CASES`` names every tenant API route; a new route fails
+``test_every_api_route_has_a_cross_tenant_case`` until it gets a case here.
+"""
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libriassist.knowledge import service as knowledge_service
+from libriassist.tenants import service as tenants_service
+from tests.factories import Tenant
+
+CROSS_TENANT_CASES = {
+    ("POST", "/api/v1/chat"),
+    ("GET", "/api/v1/conversations/{session_id}"),
+    ("GET", "/api/v1/widget/config"),
+    ("GET", "/api/v1/admin/tenant"),
+    ("PATCH", "/api/v1/admin/tenant"),
+    ("GET", "/api/v1/admin/keys"),
+    ("POST", "/api/v1/admin/keys/{kind}/rotate"),
+    ("DELETE", "/api/v1/admin/keys/{key_id}"),
+    ("GET", "/api/v1/admin/kb/documents"),
+    ("DELETE", "/api/v1/admin/kb/documents/{document_id}"),
+    ("POST", "/api/v1/admin/kb/search"),
+}
+
+
+def test_every_api_route_has_a_cross_tenant_case() -> None:
+    from libriassist.main import create_app
+
+    paths = create_app().openapi()["paths"]
+    routes = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if path.startswith("/api/")
+        for method in operations
+    }
+    assert routes == CROSS_TENANT_CASES
+
+
+async def test_conversations_do_not_cross_tenants(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    started = await client.post(
+        "/api/v1/chat",
+        json={"message": "Quels sont les délais de livraison ?"},
+        headers=tenant.widget_headers(),
+    )
+    sid, token = started.json()["session_id"], started.json()["session_token"]
+    # Even holding A's session id and token, B's key sees nothing and cannot append.
+    read = await client.get(
+        f"/api/v1/conversations/{sid}",
+        headers=other_tenant.widget_headers(**{"X-Session-Token": token}),
+    )
+    assert read.status_code == 404 and read.json()["error"]["code"] == "conversation_not_found"
+    write = await client.post(
+        "/api/v1/chat",
+        json={"message": "hola", "session_id": sid},
+        headers=other_tenant.widget_headers(**{"X-Session-Token": token}),
+    )
+    assert write.status_code == 404
+    history = await client.get(
+        f"/api/v1/conversations/{sid}", headers=tenant.widget_headers(**{"X-Session-Token": token})
+    )
+    assert len(history.json()["messages"]) == 2
+
+
+async def test_settings_and_keys_do_not_cross_tenants(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    config = await client.get("/api/v1/widget/config", headers=other_tenant.widget_headers())
+    assert config.json()["tenant"]["id"] == other_tenant.id
+    mine = await client.get("/api/v1/admin/tenant", headers=other_tenant.admin_headers())
+    assert mine.json()["id"] == other_tenant.id
+    patched = await client.patch(
+        "/api/v1/admin/tenant", json={"name": "Renamed"}, headers=other_tenant.admin_headers()
+    )
+    assert patched.json()["id"] == other_tenant.id
+    async with maker() as session:
+        assert (await tenants_service.get_tenant(session, tenant.id)).name == "Alpha Books"
+        a_keys = await tenants_service.list_keys(session, tenant.id)
+
+    listed = await client.get("/api/v1/admin/keys", headers=other_tenant.admin_headers())
+    assert {k["id"] for k in listed.json()}.isdisjoint({k.id for k in a_keys})
+    for key in a_keys:
+        response = await client.delete(
+            f"/api/v1/admin/keys/{key.id}", headers=other_tenant.admin_headers()
+        )
+        assert response.status_code == 404
+    await client.post("/api/v1/admin/keys/publishable/rotate", headers=other_tenant.admin_headers())
+    still = await client.get("/api/v1/widget/config", headers=tenant.widget_headers())
+    assert still.status_code == 200 and still.json()["tenant"]["id"] == tenant.id
+
+
+async def test_knowledge_does_not_cross_tenants(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    async with maker() as session:
+        a_docs = await knowledge_service.list_documents(session, tenant.id)
+    assert a_docs
+    listed = await client.get("/api/v1/admin/kb/documents", headers=other_tenant.admin_headers())
+    assert {d["id"] for d in listed.json()}.isdisjoint({d.id for d in a_docs})
+    deleted = await client.delete(
+        f"/api/v1/admin/kb/documents/{a_docs[0].id}", headers=other_tenant.admin_headers()
+    )
+    assert deleted.status_code == 404
+    search = await client.post(
+        "/api/v1/admin/kb/search",
+        json={"query": "Quels sont les délais de livraison ?", "limit": 50},
+        headers=other_tenant.admin_headers(),
+    )
+    assert search.status_code == 200
+    assert all(
+        hit["source_uri"] == "faq.json" and "alpha" not in (hit["url"] or "")
+        for hit in search.json()["hits"]
+    )
+    assert len(search.json()["hits"]) == 1
+    async with maker() as session:
+        assert len(await knowledge_service.list_documents(session, tenant.id)) == len(a_docs)
