@@ -50,8 +50,9 @@ class Settings(BaseSettings):
         description="Below this retrieval similarity the assistant says it does not know.",
     )
     min_answer_lift: float = Field(
-        default=0.04,
-        description="A hit must also stand this far above the query's mean score over the KB.",
+        default=0.03,
+        description="A hit must also stand this far above the question's mean score against "
+        "generic background questions.",
     )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")

@@ -65,7 +65,7 @@ def plan_reply(
 ) -> ReplyPlan:
     if intent == "greeting":
         return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
-    confident = [h for h in hits if h.score >= min_score and (h.lift is None or h.lift >= min_lift)]
+    confident = [h for h in hits if h.score >= min_score and h.lift >= min_lift]
     if intent == "human_handoff":
         return ReplyPlan("handoff", language, intent, tenant_name, grounds=confident[:1])
     if not confident:

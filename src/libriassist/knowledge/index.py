@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from libriassist.ai.embedder import Embedder
+from libriassist.knowledge.background import BACKGROUND_QUESTIONS
+
 
 @dataclass(frozen=True)
 class IndexedChunk:
@@ -41,6 +44,13 @@ class IndexCache:
     def __init__(self) -> None:
         self._indexes: dict[str, TenantIndex] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._background: dict[str, npt.NDArray[np.float32]] = {}
+
+    def background(self, embedder: Embedder) -> npt.NDArray[np.float32]:
+        """The background questions embedded as passages, once per model."""
+        if embedder.model_id not in self._background:
+            self._background[embedder.model_id] = embedder.embed_passages(BACKGROUND_QUESTIONS)
+        return self._background[embedder.model_id]
 
     def get(self, tenant_id: str, version: int) -> TenantIndex | None:
         index = self._indexes.get(tenant_id)

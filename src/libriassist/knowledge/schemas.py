@@ -62,10 +62,9 @@ class SearchHit(BaseModel):
     url: str | None
     source_uri: str
     score: float
-    lift: float | None = Field(
-        default=None,
-        description="Score minus the query's mean score over the whole KB: how much this "
-        "hit stands out. None when the KB is too small to tell.",
+    lift: float = Field(
+        description="Score minus the question's mean score against generic background "
+        "questions: how far this match stands above chance.",
     )
 
 

@@ -29,7 +29,6 @@ log = logging.getLogger("libriassist.knowledge")
 EMBED_BATCH = 32
 # A hit in the visitor's language wins over an equally good one in another language.
 SAME_LANGUAGE_BONUS = 0.02
-MIN_CHUNKS_FOR_LIFT = 10
 
 Progress = Callable[[int, int, str], None]
 
@@ -198,9 +197,7 @@ async def search(
         return []
     vector = await embed_query(embedder, query)
     similarity = index.scores(vector)
-    # An off-topic question still gets high cosine scores from e5 (everything sits in a
-    # narrow cone); what tells a real match is how far it stands out from the rest.
-    baseline = float(similarity.mean()) if len(similarity) >= MIN_CHUNKS_FOR_LIFT else None
+    baseline = float((cache.background(embedder) @ vector).mean())
     ranking = similarity
     if language:
         same = np.array([c.language == language for c in index.chunks])
@@ -210,7 +207,7 @@ async def search(
         SearchHit(
             **asdict(index.chunks[i]),
             score=round(float(similarity[i]), 4),
-            lift=None if baseline is None else round(float(similarity[i]) - baseline, 4),
+            lift=round(float(similarity[i]) - baseline, 4),
         )
         for i in order
     ]

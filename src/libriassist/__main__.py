@@ -1,0 +1,3 @@
+from libriassist.cli import app
+
+app(prog_name="libriassist")

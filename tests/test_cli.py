@@ -1,0 +1,141 @@
+"""The libriassist command, run as a real process against the test database."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from libriassist.config import Settings
+
+FAQ = [
+    {
+        "question": "Do you sell gift cards?",
+        "answer": "Yes, gift cards from 20 to 200 euros, valid one year.",
+        "language": "en",
+    },
+    {
+        "question": "Vendez-vous des cartes cadeaux ?",
+        "answer": "Oui, de 20 à 200 euros, valables un an.",
+        "language": "fr",
+    },
+]
+
+
+def cli(
+    settings: Settings, *args: str, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "LIBRIASSIST_DATA_DIR": str(settings.data_dir),
+        "LIBRIASSIST_DATABASE_URL": settings.resolved_database_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "libriassist", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        input=input,
+    )
+
+
+async def test_a_tenant_created_from_the_cli_answers_from_its_own_faq(
+    settings: Settings, client: httpx.AsyncClient, tmp_path: Path, tenant: object
+) -> None:
+    created = cli(
+        settings,
+        "tenants",
+        "create",
+        "Gift Shop",
+        "--origin",
+        "https://gifts.example",
+        "--language",
+        "en",
+        "--json",
+    )
+    assert created.returncode == 0, created.stderr
+    keys = json.loads(created.stdout)
+    assert set(keys) == {"id", "publishable_key", "secret_key"} and keys["id"] == "gift-shop"
+
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "faq.json").write_text(json.dumps(FAQ), encoding="utf-8")
+    (kb / "broken.json").write_text("[{", encoding="utf-8")
+    (kb / "notes.md").write_text(
+        "---\nlanguage: en\n---\n# Opening hours\nWe open 9:00-18:00, Monday to Saturday.\n",
+        encoding="utf-8",
+    )
+    ingested = cli(settings, "kb", "ingest", "gift-shop", str(kb), "--json")
+    assert ingested.returncode == 2  # one file failed, the others went in
+    report = {f["source_uri"]: f for f in json.loads(ingested.stdout)["files"]}
+    assert (
+        report["broken.json"]["status"] == "error"
+        and "invalid JSON" in report["broken.json"]["error"]
+    )
+    assert report["faq.json"]["status"] == "ingested" and report["notes.md"]["status"] == "ingested"
+    again = cli(settings, "kb", "ingest", "gift-shop", str(kb / "faq.json"), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["files"][0]["status"] == "unchanged"
+
+    headers = {"X-API-Key": keys["publishable_key"], "Origin": "https://gifts.example"}
+    answer = (
+        await client.post(
+            "/api/v1/chat", json={"message": "Do you have gift cards?"}, headers=headers
+        )
+    ).json()
+    assert "20 to 200 euros" in answer["answer"]
+    other = (
+        await client.post(
+            "/api/v1/chat",
+            json={"message": "Quels sont les délais de livraison ?"},
+            headers=headers,
+        )
+    ).json()
+    assert "jours ouvrés" not in other["answer"]  # that is the other tenant's knowledge
+    assert other["answered_from_kb"] is False
+
+
+async def test_tenant_lifecycle(settings: Settings, client: httpx.AsyncClient) -> None:
+    keys = json.loads(
+        cli(
+            settings, "tenants", "create", "Cycle", "--origin", "https://cycle.example", "--json"
+        ).stdout
+    )
+    listed = cli(settings, "tenants", "list", "--json")
+    assert [t["id"] for t in json.loads(listed.stdout)] == ["cycle"]
+    shown = json.loads(cli(settings, "tenants", "show", "cycle").stdout)
+    assert shown["allowed_origins"] == ["https://cycle.example"]
+    assert keys["secret_key"] not in json.dumps(shown)
+
+    rotated = cli(settings, "tenants", "rotate-key", "cycle", "--kind", "secret", "--json")
+    new_secret = json.loads(rotated.stdout)["secret_key"]
+    assert (
+        await client.get("/api/v1/admin/tenant", headers={"X-API-Key": keys["secret_key"]})
+    ).status_code == 401
+    assert (
+        await client.get("/api/v1/admin/tenant", headers={"X-API-Key": new_secret})
+    ).status_code == 200
+
+    deleted = cli(settings, "tenants", "delete", "cycle", "--yes")
+    assert deleted.returncode == 0
+    assert (
+        await client.get("/api/v1/admin/tenant", headers={"X-API-Key": new_secret})
+    ).status_code == 401
+
+
+async def test_cli_errors_are_clear(settings: Settings, client: httpx.AsyncClient) -> None:
+    bad_origin = cli(settings, "tenants", "create", "Bad", "--origin", "shop.example")
+    assert bad_origin.returncode == 1 and "origin must look like" in bad_origin.stderr
+    bad_language = cli(settings, "tenants", "create", "Bad", "--language", "de")
+    assert bad_language.returncode == 1 and "default_language" in bad_language.stderr
+    cli(settings, "tenants", "create", "Twice")
+    twice = cli(settings, "tenants", "create", "Twice")
+    assert twice.returncode == 1 and "already exists" in twice.stderr
+    missing = cli(settings, "kb", "ingest", "nobody", "/nonexistent")
+    assert missing.returncode == 1 and "no such file" in missing.stderr
+    unknown = cli(settings, "tenants", "show", "nobody")
+    assert unknown.returncode == 1 and "tenant_not_found" in unknown.stderr
+    for result in (bad_origin, bad_language, twice, missing, unknown):
+        assert "Traceback" not in result.stderr
