@@ -1,5 +1,6 @@
 """The libriassist command, run as a real process against the test database."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -139,3 +140,59 @@ async def test_cli_errors_are_clear(settings: Settings, client: httpx.AsyncClien
     assert unknown.returncode == 1 and "tenant_not_found" in unknown.stderr
     for result in (bad_origin, bad_language, twice, missing, unknown):
         assert "Traceback" not in result.stderr
+
+
+async def test_serve_runs_several_workers_on_the_configured_database(
+    settings: Settings, client: httpx.AsyncClient, tenant: object, tmp_path: Path
+) -> None:
+    import socket
+    import time
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "LIBRIASSIST_DATA_DIR": str(settings.data_dir),
+        "LIBRIASSIST_DATABASE_URL": settings.resolved_database_url,
+        "LIBRIASSIST_WORKERS": "2",
+    }
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "libriassist", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    ready = await http.get("/readyz")
+                    if ready.status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+                await asyncio.sleep(0.3)
+            expected = "sqlite" if settings.is_sqlite else "postgresql"
+            assert ready.json()["database"] == expected
+            headers = tenant.widget_headers()  # type: ignore[attr-defined]
+            for _ in range(4):  # several requests, whichever worker takes them
+                answer = await http.post(
+                    "/api/v1/chat",
+                    json={"message": "Quels sont les délais de livraison ?"},
+                    headers=headers,
+                )
+                assert "3 à 5 jours" in answer.json()["answer"]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+    lines = [
+        line for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")
+    ]
+    assert any(json.loads(line).get("path") == "/api/v1/chat" for line in lines)

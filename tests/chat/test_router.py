@@ -157,3 +157,54 @@ async def test_greeting_gets_the_tenants_greeting(
     body = (await ask(client, tenant, "Bonjour !")).json()
     assert body["intent"] == "greeting"
     assert "Alpha Books" in body["answer"]
+
+
+class SlowModel:
+    """An LLM that streams slowly, so the client can leave halfway."""
+
+    async def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]:
+        import anyio
+
+        yield "Nous "
+        yield "livrons "
+        await anyio.sleep(30)
+        yield "jamais ceci"
+
+
+async def test_reply_is_marked_interrupted_when_the_client_leaves(
+    app: FastAPI, tenant: Tenant, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    """What the server does on a disconnect: cancel the task that runs the stream."""
+    import anyio
+
+    from libriassist.chat import service as chat_service
+    from libriassist.chat.schemas import ChatRequest
+
+    resources = app.state.resources
+    accepted = await chat_service.accept_message(
+        maker, tenant.id, ChatRequest(message="Quels sont les délais de livraison ?"), None, 2000
+    )
+    received: list[str] = []
+    async with anyio.create_task_group() as group:
+
+        async def consume() -> None:
+            async for event in chat_service.reply_events(
+                maker,
+                tenant.id,
+                accepted,
+                embedder=resources.embedder,
+                index_cache=resources.index_cache,
+                writer=SlowModel(),
+                min_score=0.8,
+                min_lift=0.03,
+            ):
+                received.append(event.name)
+                if len(received) == 2:
+                    group.cancel_scope.cancel()
+
+        group.start_soon(consume)
+    assert received == ["delta", "delta"]
+    async with maker() as session:
+        reply = await session.get(Message, accepted.reply_id)
+    assert reply is not None
+    assert (reply.status, reply.content) == ("interrupted", "Nous livrons ")
