@@ -196,3 +196,12 @@ async def test_serve_runs_several_workers_on_the_configured_database(
         line for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")
     ]
     assert any(json.loads(line).get("path") == "/api/v1/chat" for line in lines)
+
+
+def test_cli_on_an_empty_data_dir_says_to_migrate(tmp_path: Path) -> None:
+    fresh = Settings(data_dir=tmp_path / "fresh")
+    result = cli(fresh, "tenants", "list")
+    assert result.returncode == 1
+    assert "libriassist db upgrade" in result.stderr and "Traceback" not in result.stderr
+    assert cli(fresh, "db", "upgrade").returncode == 0
+    assert cli(fresh, "tenants", "list").returncode == 0

@@ -7,20 +7,23 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist import migrate
 from libriassist.config import Settings
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.errors import AppError
-from libriassist.tenants.schemas import Language, TenantSettings
+from libriassist.tenants.schemas import KeyKind, TenantSettings
 
 app = typer.Typer(
-    help="LibriAssist: multi-tenant customer-support assistant.", no_args_is_help=True
+    pretty_exceptions_show_locals=False,
+    help="LibriAssist: multi-tenant customer-support assistant.",
+    no_args_is_help=True,
 )
 tenants_app = typer.Typer(
     help="Create and manage tenants (platform operator).", no_args_is_help=True
@@ -41,7 +44,7 @@ def _settings() -> Settings:
         _fail(f"invalid configuration: {exc}")
 
 
-def _fail(message: str, code: int = 1) -> Any:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -62,13 +65,18 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     settings = _settings()
 
     async def run() -> T:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if await migrate.pending(settings.resolved_database_url):
+            _fail("the database schema is missing or out of date: run `libriassist db upgrade`")
         async with _session(settings) as session:
             return await work(session)
 
     try:
         return asyncio.run(run())
     except AppError as exc:
-        return _fail(f"{exc.message} ({exc.code})")
+        _fail(f"{exc.message} ({exc.code})")
+    except (OSError, DBAPIError) as exc:
+        _fail(f"cannot use the database at {_redacted(settings.resolved_database_url)}: {exc}")
 
 
 def _upgrade(settings: Settings) -> None:
@@ -123,9 +131,9 @@ def tenants_create(
     from libriassist.platform import service as platform_service
 
     try:
-        settings = TenantSettings(
-            name=name, allowed_origins=origin or [], default_language=language
-        )  # type: ignore[arg-type]
+        settings = TenantSettings.model_validate(
+            {"name": name, "allowed_origins": origin or [], "default_language": language}
+        )
     except ValidationError as exc:
         _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     created = _in_transaction(lambda s: platform_service.create_tenant(s, settings, tenant_id))
@@ -140,7 +148,7 @@ def tenants_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
     from libriassist.platform import service as platform_service
 
     rows = _in_transaction(platform_service.list_tenants)
-    data = [
+    data: list[dict[str, Any]] = [
         {
             "id": t.id,
             "name": t.name,
@@ -191,10 +199,11 @@ def tenants_rotate_key(
 
     if kind not in ("publishable", "secret"):
         _fail("--kind must be 'publishable' or 'secret'")
+    key_kind: KeyKind = "secret" if kind == "secret" else "publishable"
 
     async def work(session: AsyncSession) -> Any:
         await tenants_service.get_tenant(session, tenant_id)
-        return await tenants_service.rotate_key(session, tenant_id, kind)  # type: ignore[arg-type]
+        return await tenants_service.rotate_key(session, tenant_id, key_kind)
 
     issued = _in_transaction(work)
     _emit({"id": tenant_id, f"{kind}_key": issued.key}, as_json)
@@ -346,6 +355,3 @@ def demo(
 
 def main() -> None:  # pragma: no cover - console entry point
     app()
-
-
-_ = Language  # re-exported for option help

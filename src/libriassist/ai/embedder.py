@@ -62,5 +62,6 @@ def get_embedder(name: str) -> Embedder:
 
 
 async def embed_query(embedder: Embedder, text: str) -> npt.NDArray[np.float32]:
-    vectors = await asyncio.to_thread(embedder.embed_queries, [text])
-    return vectors[0]
+    vectors: Vectors = await asyncio.to_thread(embedder.embed_queries, [text])
+    first: npt.NDArray[np.float32] = vectors[0]
+    return first

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.api import AppResources
 from libriassist.auth.principal import Principal
@@ -15,7 +16,7 @@ from libriassist.db import session_scope
 from libriassist.errors import InvalidApiKey, OriginNotAllowed, WrongKeyKind
 from libriassist.kit.cors import allow_origin
 from libriassist.tenants import service as tenants_service
-from libriassist.tenants.schemas import normalise_origin
+from libriassist.tenants.schemas import KeyKind, normalise_origin
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -45,17 +46,24 @@ async def resolve_principal(
     # A short transaction of its own: recording last use must not hold a write lock for
     # the rest of the request (SQLite has a single writer).
     async for session in session_scope(resources.sessionmaker):
-        key = await tenants_service.resolve_key(session, api_key.strip())
-        if key is None:
-            raise InvalidApiKey()
-        if key.kind == "publishable" and origin is not None:
-            # A publishable key is public (it sits in the page), so what protects the
-            # tenant is the browser's Origin header: only the tenant's own sites may use it.
-            tenant = await tenants_service.get_tenant(session, key.tenant_id)
-            if origin not in tenant.allowed_origins:
-                raise OriginNotAllowed()
-            allow_origin(request, origin)
-    return Principal(tenant_id=key.tenant_id, kind=key.kind, key_id=key.id, origin=origin)  # type: ignore[arg-type]
+        principal = await _principal_for(session, api_key.strip(), origin)
+    if principal.origin is not None and principal.kind == "publishable":
+        allow_origin(request, principal.origin)
+    return principal
+
+
+async def _principal_for(session: AsyncSession, value: str, origin: str | None) -> Principal:
+    key = await tenants_service.resolve_key(session, value)
+    if key is None:
+        raise InvalidApiKey()
+    kind: KeyKind = "publishable" if key.kind == "publishable" else "secret"
+    if kind == "publishable" and origin is not None:
+        # A publishable key is public (it sits in the page), so what protects the tenant
+        # is the browser's Origin header: only the tenant's own sites may use it.
+        tenant = await tenants_service.get_tenant(session, key.tenant_id)
+        if origin not in tenant.allowed_origins:
+            raise OriginNotAllowed()
+    return Principal(tenant_id=key.tenant_id, kind=kind, key_id=key.id, origin=origin)
 
 
 async def require_secret(principal: Annotated[Principal, Depends(resolve_principal)]) -> Principal:

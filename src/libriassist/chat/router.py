@@ -12,6 +12,7 @@ from libriassist.chat.schemas import ChatRequest, ChatResponse, ConversationOut,
 from libriassist.chat.service import ReplyEvent
 from libriassist.errors import ERROR_RESPONSES, AppError
 from libriassist.kit.sse import sse_event
+from libriassist.knowledge.schemas import Source
 
 router = APIRouter(prefix="/api/v1", tags=["chat"], responses=ERROR_RESPONSES)
 
@@ -106,7 +107,7 @@ async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> C
     return ChatResponse(
         **meta,
         answer="".join(text),
-        sources=sources,
+        sources=[Source.model_validate(s) for s in sources],
         answered_from_kb=final["answered_from_kb"],
         latency_ms=final["latency_ms"],
     )

@@ -19,7 +19,7 @@ from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.schemas import IngestReport
 from libriassist.platform import service as platform_service
 from libriassist.tenants import service as tenants_service
-from libriassist.tenants.schemas import TenantSettings, TenantUpdate
+from libriassist.tenants.schemas import KeyKind, TenantSettings, TenantUpdate
 
 KEYS_FILE = "demo-keys.json"
 
@@ -87,11 +87,11 @@ async def setup_tenant(
         await tenants_service.update_tenant(
             session, tenant_id, TenantUpdate.model_validate(settings.model_dump())
         )
-        for kind in ("publishable", "secret"):
+        kinds: tuple[KeyKind, ...] = ("publishable", "secret")
+        for kind in kinds:
             if not await _key_works(session, tenant_id, mine.get(f"{kind}_key")):
-                mine[f"{kind}_key"] = (
-                    await tenants_service.rotate_key(session, tenant_id, kind)
-                ).key  # type: ignore[arg-type]
+                issued = await tenants_service.rotate_key(session, tenant_id, kind)
+                mine[f"{kind}_key"] = issued.key
     keys[tenant_id] = mine
     _write_keys(data_dir, keys)
     with package_files.as_file(folder / "kb") as kb_path:

@@ -59,13 +59,13 @@ def detect_language(text: str, default: str = "fr") -> str:
         return "ary" if darija_hits >= 1 else "ar"
 
     lowered = unicodedata.normalize("NFC", text.lower())
-    words = _WORD.findall(lowered)
-    if not words:
+    tokens = _WORD.findall(lowered)
+    if not tokens:
         return default
     scores = {
-        lang: sum(1 for w in words if w in markers) for lang, markers in _LATIN_MARKERS.items()
+        lang: sum(1 for w in tokens if w in markers) for lang, markers in _LATIN_MARKERS.items()
     }
-    scores["ary"] += sum(2 for w in words if _ARABIZI_TOKEN.match(w))
+    scores["ary"] += sum(2 for w in tokens if _ARABIZI_TOKEN.match(w))
     if any(ch in lowered for ch in "¿¡ñ"):
         scores["es"] += 2
     if any(ch in lowered for ch in "àâçèêëîïôùûœ"):

@@ -13,7 +13,8 @@ class DocumentRepository(TenantRepository[KnowledgeDocument]):
 
     async def by_source(self, source_uri: str) -> KnowledgeDocument | None:
         stmt = self.select().where(KnowledgeDocument.source_uri == source_uri)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+        document: KnowledgeDocument | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return document
 
     async def list(self, limit: int, offset: int) -> list[KnowledgeDocument]:
         stmt = self.select().order_by(KnowledgeDocument.source_uri).limit(limit).offset(offset)

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +71,7 @@ async def _store_document(
     document = await documents.by_source(parsed.source_uri)
     doc_hash = parsed.content_hash
     reusable: dict[str, bytes] = {}
+    status: Literal["ingested", "updated"]
     if document is not None:
         old_chunks = await chunks.of_document(document.id)
         same_model = all(c.embedding_model == embedder.model_id for c in old_chunks)
@@ -200,8 +202,8 @@ async def search(
     baseline = float((cache.background(embedder) @ vector).mean())
     ranking = similarity
     if language:
-        same = np.array([c.language == language for c in index.chunks])
-        ranking = similarity + SAME_LANGUAGE_BONUS * same
+        same = np.array([c.language == language for c in index.chunks], dtype=np.float32)
+        ranking = similarity + np.float32(SAME_LANGUAGE_BONUS) * same
     order = np.argsort(-ranking)[:limit]
     return [
         SearchHit(

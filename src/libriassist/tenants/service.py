@@ -98,10 +98,3 @@ async def resolve_key(session: AsyncSession, value: str) -> ApiKey | None:
     if last is None or now - last > _TOUCH_EVERY:
         await touch_key(session, key.id, now)
     return key
-
-
-def prefix_kind(value: str) -> KeyKind | None:
-    for kind, prefix in KEY_PREFIXES.items():
-        if value.startswith(prefix):
-            return kind  # type: ignore[return-value]
-    return None

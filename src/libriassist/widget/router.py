@@ -33,12 +33,14 @@ async def widget_config(principal: AnyKey, session: DbSession) -> WidgetConfig:
     """What the widget needs to look and speak like the tenant; changes apply without
     touching the site."""
     tenant = await tenants_service.get_tenant(session, principal.tenant_id)
-    return WidgetConfig(
-        tenant=WidgetTenant(id=tenant.id, name=tenant.name),
-        default_language=tenant.default_language,  # type: ignore[arg-type]
-        enabled_languages=tenant.enabled_languages,  # type: ignore[arg-type]
-        branding=Branding.model_validate(tenant.branding),
-        greetings=tenant.greetings,
+    return WidgetConfig.model_validate(
+        {
+            "tenant": {"id": tenant.id, "name": tenant.name},
+            "default_language": tenant.default_language,
+            "enabled_languages": tenant.enabled_languages,
+            "branding": tenant.branding,
+            "greetings": tenant.greetings,
+        }
     )
 
 
