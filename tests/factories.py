@@ -57,6 +57,4 @@ async def ingest_faq(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
-    async for session in session_scope(maker):
-        report = await knowledge_service.ingest_path(session, tenant_id, embedder, path)
-    return report
+    return await knowledge_service.ingest_path(maker, tenant_id, embedder, path)

@@ -4,12 +4,17 @@
 ``test_every_api_route_has_a_cross_tenant_case`` until it gets a case here.
 """
 
+from pathlib import Path
+
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.ai.embedder import Embedder
+from libriassist.db import session_scope
 from libriassist.knowledge import service as knowledge_service
+from libriassist.platform import service as platform_service
 from libriassist.tenants import service as tenants_service
-from tests.factories import Tenant
+from tests.factories import Tenant, create_tenant, ingest_faq
 
 CROSS_TENANT_CASES = {
     ("POST", "/api/v1/chat"),
@@ -124,3 +129,42 @@ async def test_knowledge_does_not_cross_tenants(
     assert len(search.json()["hits"]) == 1
     async with maker() as session:
         assert len(await knowledge_service.list_documents(session, tenant.id)) == len(a_docs)
+
+
+async def test_a_tenant_recreated_under_the_same_id_never_sees_the_old_knowledge(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    old = await create_tenant(maker, "Reuse", origins=["https://reuse.example"])
+    secret = [
+        {
+            "question": "What is the staff discount code?",
+            "answer": "The code is ALPHA-SECRET-2024.",
+            "language": "en",
+        }
+    ]
+    await ingest_faq(maker, embedder, old.id, secret, tmp_path / "old")
+    question = {"message": "What is the staff discount code?"}
+    first = await client.post("/api/v1/chat", json=question, headers=old.widget_headers())
+    assert "ALPHA-SECRET-2024" in first.json()["answer"]  # the index is now cached
+
+    async for session in session_scope(maker):
+        await platform_service.delete_tenant(session, old.id)
+    new = await create_tenant(maker, "Reuse", origins=["https://reuse.example"])
+    assert new.id == old.id
+    public = [
+        {
+            "question": "Do you have discount codes?",
+            "answer": "We have no discount codes.",
+            "language": "en",
+        }
+    ]
+    await ingest_faq(maker, embedder, new.id, public, tmp_path / "new")
+    answer = await client.post("/api/v1/chat", json=question, headers=new.widget_headers())
+    assert "ALPHA-SECRET" not in answer.text
+    search = await client.post(
+        "/api/v1/admin/kb/search", json={"query": "discount code"}, headers=new.admin_headers()
+    )
+    assert "ALPHA-SECRET" not in search.text

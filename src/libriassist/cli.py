@@ -4,15 +4,14 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist import migrate
 from libriassist.config import Settings
@@ -49,27 +48,23 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-@asynccontextmanager
-async def _session(settings: Settings) -> AsyncIterator[AsyncSession]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.resolved_database_url)
-    try:
-        async for session in session_scope(create_sessionmaker(engine)):
-            yield session
-    finally:
-        await engine.dispose()
+Maker = async_sessionmaker[AsyncSession]
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed transaction; app errors become clean CLI errors."""
+def _with_database(work: Callable[[Maker], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database; app and database errors become clean
+    CLI errors instead of tracebacks."""
     settings = _settings()
 
     async def run() -> T:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if await migrate.pending(settings.resolved_database_url):
             _fail("the database schema is missing or out of date: run `libriassist db upgrade`")
-        async with _session(settings) as session:
-            return await work(session)
+        engine = create_engine(settings.resolved_database_url)
+        try:
+            return await work(create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
 
     try:
         return asyncio.run(run())
@@ -77,6 +72,17 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         _fail(f"{exc.message} ({exc.code})")
     except (OSError, DBAPIError) as exc:
         _fail(f"cannot use the database at {_redacted(settings.resolved_database_url)}: {exc}")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed transaction."""
+
+    async def run(maker: Maker) -> T:
+        async for session in session_scope(maker):
+            result = await work(session)
+        return result
+
+    return _with_database(run)
 
 
 def _upgrade(settings: Settings) -> None:
@@ -249,8 +255,8 @@ def kb_ingest(
             typer.echo(f"[{done}/{total}] {name}", err=True)
 
     try:
-        report = _in_transaction(
-            lambda s: knowledge_service.ingest_path(s, tenant_id, embedder, path, progress)
+        report = _with_database(
+            lambda maker: knowledge_service.ingest_path(maker, tenant_id, embedder, path, progress)
         )
     except SourceError as exc:
         _fail(str(exc))
@@ -318,16 +324,16 @@ def demo(
     embedder = get_embedder(settings.embedder)
     origins = sorted({base, f"http://localhost:{port}", f"http://127.0.0.1:{port}"})
 
-    async def work(session: AsyncSession) -> list[tuple[str, dict[str, str], Any]]:
+    async def work(maker: Maker) -> list[tuple[str, dict[str, str], Any]]:
         out = []
         for tenant_id in demo_service.demo_tenant_ids():
             keys, report = await demo_service.setup_tenant(
-                session, tenant_id, origins, settings.data_dir, embedder
+                maker, tenant_id, origins, settings.data_dir, embedder
             )
             out.append((tenant_id, keys, report))
         return out
 
-    results = _in_transaction(work)
+    results = _with_database(work)
     typer.echo("")
     typer.echo(f"LibriAssist demo  {base}/demo")
     typer.echo(f"API docs          {base}/docs")

@@ -11,9 +11,10 @@ from importlib.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
+from libriassist.db import session_scope
 from libriassist.errors import TenantNotFound
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.schemas import IngestReport
@@ -62,7 +63,7 @@ async def _key_works(session: AsyncSession, tenant_id: str, value: str | None) -
 
 
 async def setup_tenant(
-    session: AsyncSession,
+    maker: async_sessionmaker[AsyncSession],
     tenant_id: str,
     origins: list[str],
     data_dir: Path,
@@ -74,7 +75,19 @@ async def setup_tenant(
     spec.pop("id", None)
     settings = TenantSettings.model_validate({**spec, "allowed_origins": origins})
     keys = read_keys(data_dir)
-    mine = keys.get(tenant_id, {})
+    async for session in session_scope(maker):
+        keys[tenant_id] = await _tenant_and_keys(
+            session, tenant_id, settings, keys.get(tenant_id, {})
+        )
+    _write_keys(data_dir, keys)
+    with package_files.as_file(folder / "kb") as kb_path:
+        report = await knowledge_service.ingest_path(maker, tenant_id, embedder, Path(kb_path))
+    return keys[tenant_id], report
+
+
+async def _tenant_and_keys(
+    session: AsyncSession, tenant_id: str, settings: TenantSettings, mine: dict[str, str]
+) -> dict[str, str]:
     try:
         await tenants_service.get_tenant(session, tenant_id)
         exists = True
@@ -92,8 +105,4 @@ async def setup_tenant(
             if not await _key_works(session, tenant_id, mine.get(f"{kind}_key")):
                 issued = await tenants_service.rotate_key(session, tenant_id, kind)
                 mine[f"{kind}_key"] = issued.key
-    keys[tenant_id] = mine
-    _write_keys(data_dir, keys)
-    with package_files.as_file(folder / "kb") as kb_path:
-        report = await knowledge_service.ingest_path(session, tenant_id, embedder, Path(kb_path))
-    return mine, report
+    return mine

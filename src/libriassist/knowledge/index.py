@@ -1,6 +1,6 @@
 """A per-process, per-tenant in-memory vector index, rebuilt when the KB version moves.
 
-Each worker checks the tenant's ``kb_version`` (one indexed read) before searching, so an
+Each worker checks the tenant's ``kb_revision`` (one indexed read) before searching, so an
 ingest in any process is visible everywhere on the next question, without a restart.
 """
 
@@ -29,7 +29,7 @@ class IndexedChunk:
 
 @dataclass
 class TenantIndex:
-    version: int
+    version: str
     chunks: list[IndexedChunk]
     matrix: npt.NDArray[np.float32]  # (n, dim), rows L2-normalised
 
@@ -52,7 +52,7 @@ class IndexCache:
             self._background[embedder.model_id] = embedder.embed_passages(BACKGROUND_QUESTIONS)
         return self._background[embedder.model_id]
 
-    def get(self, tenant_id: str, version: int) -> TenantIndex | None:
+    def get(self, tenant_id: str, version: str) -> TenantIndex | None:
         index = self._indexes.get(tenant_id)
         return index if index is not None and index.version == version else None
 

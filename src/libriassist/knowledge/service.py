@@ -5,12 +5,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_query
+from libriassist.db import session_scope
 from libriassist.errors import NotFound
 from libriassist.kit.ids import new_id
 from libriassist.knowledge.index import IndexCache, IndexedChunk, TenantIndex
@@ -35,15 +36,20 @@ Progress = Callable[[int, int, str], None]
 
 
 async def ingest_path(
-    session: AsyncSession,
+    maker: async_sessionmaker[AsyncSession],
     tenant_id: str,
     embedder: Embedder,
     path: Path,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Ingest a file or every file of a folder. A broken file is reported and skipped;
-    the others go on. Unchanged files (same content hash, same model) cost nothing."""
-    tenant = await tenants_service.get_tenant(session, tenant_id)
+    the others go on. Unchanged files (same content hash, same model) cost nothing.
+
+    Each file commits on its own and embedding happens outside any transaction: with
+    SQLite's single writer, a long ingest must not block live chats for its whole length.
+    """
+    async with maker() as session:
+        tenant = await tenants_service.get_tenant(session, tenant_id)
     files, root = list_source_files(path)
     results: list[FileResult] = []
     for number, file in enumerate(files, start=1):
@@ -55,56 +61,78 @@ async def ingest_path(
         except SourceError as exc:
             results.append(FileResult(source_uri=source_uri, status="error", error=str(exc)))
             continue
-        async with session.begin_nested():
-            results.append(await _store_document(session, tenant_id, embedder, parsed))
-    if any(r.status in ("ingested", "updated") for r in results):
-        await tenants_service.bump_kb_version(session, tenant_id)
-    await session.flush()
+        results.append(await _ingest_document(maker, tenant_id, embedder, parsed))
     return IngestReport(files=results)
 
 
-async def _store_document(
-    session: AsyncSession, tenant_id: str, embedder: Embedder, parsed: ParsedDocument
+async def _ingest_document(
+    maker: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    embedder: Embedder,
+    parsed: ParsedDocument,
 ) -> FileResult:
-    documents = DocumentRepository(session, tenant_id)
-    chunks = ChunkRepository(session, tenant_id)
-    document = await documents.by_source(parsed.source_uri)
     doc_hash = parsed.content_hash
-    reusable: dict[str, bytes] = {}
-    status: Literal["ingested", "updated"]
-    if document is not None:
-        old_chunks = await chunks.of_document(document.id)
-        same_model = all(c.embedding_model == embedder.model_id for c in old_chunks)
-        if document.content_hash == doc_hash and same_model:
-            return FileResult(
-                source_uri=parsed.source_uri, status="unchanged", chunks=document.chunk_count
-            )
-        reusable = {
-            c.content_hash: c.embedding
-            for c in old_chunks
-            if c.embedding_model == embedder.model_id
-        }
-        await chunks.remove_of_document(document.id)
-        status = "updated"
-    else:
-        document = documents.add(KnowledgeDocument(id=new_id(), source_uri=parsed.source_uri))
-        status = "ingested"
-    document.title = parsed.title[:500]
-    document.format = parsed.format
-    document.language = parsed.language
-    document.url = parsed.url
-    document.content_hash = doc_hash
-    document.chunk_count = len(parsed.chunks)
-    await session.flush()
+    async with maker() as session:
+        existing = await DocumentRepository(session, tenant_id).by_source(parsed.source_uri)
+        old_chunks = (
+            await ChunkRepository(session, tenant_id).of_document(existing.id) if existing else []
+        )
+    same_model = all(c.embedding_model == embedder.model_id for c in old_chunks)
+    if existing is not None and existing.content_hash == doc_hash and same_model:
+        return FileResult(
+            source_uri=parsed.source_uri, status="unchanged", chunks=existing.chunk_count
+        )
 
-    to_embed = [c for c in parsed.chunks if c.content_hash not in reusable]
-    vectors: dict[str, bytes] = dict(reusable)
+    # Chunks whose text did not change keep their vectors: only new text is embedded.
+    vectors = {
+        c.content_hash: c.embedding for c in old_chunks if c.embedding_model == embedder.model_id
+    }
+    to_embed = [c for c in parsed.chunks if c.content_hash not in vectors]
     for start in range(0, len(to_embed), EMBED_BATCH):
         batch = to_embed[start : start + EMBED_BATCH]
         matrix = await asyncio.to_thread(embedder.embed_passages, [c.embedding_text for c in batch])
         for chunk, vector in zip(batch, matrix, strict=True):
             vectors[chunk.content_hash] = vector.astype(np.float32).tobytes()
 
+    try:
+        async for session in session_scope(maker):
+            await _write_document(session, tenant_id, embedder, parsed, vectors)
+            await tenants_service.new_kb_revision(session, tenant_id)
+    except IntegrityError:
+        return FileResult(
+            source_uri=parsed.source_uri,
+            status="error",
+            error="the document changed while it was being ingested; run the ingest again",
+        )
+    return FileResult(
+        source_uri=parsed.source_uri,
+        status="updated" if existing else "ingested",
+        chunks=len(parsed.chunks),
+        embedded=len(to_embed),
+    )
+
+
+async def _write_document(
+    session: AsyncSession,
+    tenant_id: str,
+    embedder: Embedder,
+    parsed: ParsedDocument,
+    vectors: dict[str, bytes],
+) -> None:
+    documents = DocumentRepository(session, tenant_id)
+    chunks = ChunkRepository(session, tenant_id)
+    document = await documents.by_source(parsed.source_uri)
+    if document is None:
+        document = documents.add(KnowledgeDocument(id=new_id(), source_uri=parsed.source_uri))
+    else:
+        await chunks.remove_of_document(document.id)
+    document.title = parsed.title[:500]
+    document.format = parsed.format
+    document.language = parsed.language
+    document.url = parsed.url
+    document.content_hash = parsed.content_hash
+    document.chunk_count = len(parsed.chunks)
+    await session.flush()
     for ordinal, parsed_chunk in enumerate(parsed.chunks):
         chunks.add(
             KnowledgeChunk(
@@ -126,12 +154,6 @@ async def _store_document(
             )
         )
     await session.flush()
-    return FileResult(
-        source_uri=parsed.source_uri,
-        status=status,
-        chunks=len(parsed.chunks),
-        embedded=len(to_embed),
-    )
 
 
 async def list_documents(
@@ -144,14 +166,14 @@ async def delete_document(session: AsyncSession, tenant_id: str, document_id: st
     await ChunkRepository(session, tenant_id).remove_of_document(document_id)
     if not await DocumentRepository(session, tenant_id).remove(document_id):
         raise NotFound("No such document.")
-    await tenants_service.bump_kb_version(session, tenant_id)
+    await tenants_service.new_kb_revision(session, tenant_id)
     await session.flush()
 
 
 async def _tenant_index(
     session: AsyncSession, tenant_id: str, embedder: Embedder, cache: IndexCache
 ) -> TenantIndex:
-    version = await tenants_service.current_kb_version(session, tenant_id)
+    version = await tenants_service.current_kb_revision(session, tenant_id)
     index = cache.get(tenant_id, version)
     if index is not None:
         return index

@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.errors import Conflict, TenantNotFound
-from libriassist.kit.ids import slugify
+from libriassist.kit.ids import new_id, slugify
 from libriassist.knowledge.models import KnowledgeDocument
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
@@ -19,7 +19,7 @@ async def create_tenant(
         raise Conflict("Cannot derive an id from this name; pass one with --id.")
     if await session.get(Tenant, tenant_id) is not None:
         raise Conflict(f"A tenant with id '{tenant_id}' already exists.")
-    session.add(Tenant(id=tenant_id, kb_version=0, **settings.model_dump(mode="json")))
+    session.add(Tenant(id=tenant_id, kb_revision=new_id(), **settings.model_dump(mode="json")))
     await session.flush()
     publishable = await tenants_service.issue_key(session, tenant_id, "publishable")
     secret = await tenants_service.issue_key(session, tenant_id, "secret")

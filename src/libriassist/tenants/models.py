@@ -1,10 +1,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libriassist.db import Base, TimestampMixin
+from libriassist.kit.ids import new_id
 
 
 class Tenant(TimestampMixin, Base):
@@ -21,8 +22,10 @@ class Tenant(TimestampMixin, Base):
     persona: Mapped[str] = mapped_column(String(64), default="ecommerce")
     persona_prompt: Mapped[str | None] = mapped_column(Text, default=None)
     greetings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    # Bumped on every knowledge-base change so each worker knows its cached index is stale.
-    kb_version: Mapped[int] = mapped_column(Integer, default=0)
+    # A fresh random value on creation and on every knowledge-base change: each worker
+    # keys its cached index on it. Random, not a counter, so a tenant deleted and created
+    # again under the same id can never match an index cached for the old one.
+    kb_revision: Mapped[str] = mapped_column(String(32), default=new_id)
 
 
 class ApiKey(TimestampMixin, Base):

@@ -19,16 +19,13 @@ class TenantRowRepository:
     async def get(self) -> Tenant | None:
         return await self.session.get(Tenant, self.tenant_id)
 
-    async def kb_version(self) -> int | None:
-        stmt = select(Tenant.kb_version).where(Tenant.id == self.tenant_id)
-        return (await self.session.execute(stmt)).scalar_one_or_none()
+    async def kb_revision(self) -> str | None:
+        stmt = select(Tenant.kb_revision).where(Tenant.id == self.tenant_id)
+        revision: str | None = (await self.session.execute(stmt)).scalar_one_or_none()
+        return revision
 
-    async def bump_kb_version(self) -> None:
-        stmt = (
-            update(Tenant)
-            .where(Tenant.id == self.tenant_id)
-            .values(kb_version=Tenant.kb_version + 1)
-        )
+    async def set_kb_revision(self, revision: str) -> None:
+        stmt = update(Tenant).where(Tenant.id == self.tenant_id).values(kb_revision=revision)
         await self.session.execute(stmt)
 
 

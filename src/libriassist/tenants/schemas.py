@@ -110,7 +110,7 @@ class TenantOut(BaseModel):
     persona: str
     persona_prompt: str | None
     greetings: dict[str, str]
-    kb_version: int
+    kb_revision: str
     created_at: datetime
 
 

@@ -45,12 +45,15 @@ async def update_tenant(session: AsyncSession, tenant_id: str, changes: TenantUp
     return tenant
 
 
-async def current_kb_version(session: AsyncSession, tenant_id: str) -> int:
-    return await TenantRowRepository(session, tenant_id).kb_version() or 0
+async def current_kb_revision(session: AsyncSession, tenant_id: str) -> str:
+    revision = await TenantRowRepository(session, tenant_id).kb_revision()
+    if revision is None:
+        raise TenantNotFound()
+    return revision
 
 
-async def bump_kb_version(session: AsyncSession, tenant_id: str) -> None:
-    await TenantRowRepository(session, tenant_id).bump_kb_version()
+async def new_kb_revision(session: AsyncSession, tenant_id: str) -> None:
+    await TenantRowRepository(session, tenant_id).set_kb_revision(new_id())
 
 
 async def issue_key(session: AsyncSession, tenant_id: str, kind: KeyKind) -> IssuedKey:

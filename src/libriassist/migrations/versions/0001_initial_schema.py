@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("persona", sa.String(length=64), nullable=False),
         sa.Column("persona_prompt", sa.Text(), nullable=True),
         sa.Column("greetings", sa.JSON(), nullable=False),
-        sa.Column("kb_version", sa.Integer(), nullable=False),
+        sa.Column("kb_revision", sa.String(length=32), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tenants")),
