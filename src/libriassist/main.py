@@ -1,5 +1,6 @@
 """The ASGI application: ``create_app()`` wires settings, resources, middlewares and routers."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from libriassist.ai.embedder import Embedder, get_embedder
 from libriassist.api import Resources
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
-from libriassist.db import create_engine, create_sessionmaker
+from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
 from libriassist.kit.cors import TenantCorsMiddleware
@@ -18,8 +19,11 @@ from libriassist.kit.logging import configure_logging
 from libriassist.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from libriassist.knowledge.router import router as knowledge_router
 from libriassist.ops import router as ops_router
+from libriassist.platform import service as platform_service
 from libriassist.tenants.router import router as tenants_router
 from libriassist.widget.router import router as widget_router
+
+log = logging.getLogger("libriassist")
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -35,6 +39,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             sessionmaker=create_sessionmaker(engine),
             embedder=embedder or get_embedder(settings.embedder),
         )
+        await _close_stale_replies(app.state.resources)
         try:
             yield
         finally:
@@ -61,6 +66,18 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     ):
         app.include_router(router)
     return app
+
+
+async def _close_stale_replies(resources: Resources) -> None:
+    try:
+        async for session in session_scope(resources.sessionmaker):
+            closed = await platform_service.interrupt_stale_replies(session)
+        if closed:
+            log.warning(
+                "closed replies left streaming by a stopped worker", extra={"count": closed}
+            )
+    except Exception:  # a database that is down or not migrated yet must not stop start-up
+        log.exception("could not check for stale replies")
 
 
 def app_factory() -> FastAPI:

@@ -9,7 +9,7 @@ the same time with status ``streaming`` and closed as ``complete``, ``failed`` o
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -148,12 +148,9 @@ async def reply_events(
     min_score: float,
     min_lift: float,
 ) -> AsyncIterator[ReplyEvent]:
-    """The reply as events. Whatever happens, the reply row ends in a final state."""
-    produced: list[str] = []
-    first_token_ms: int | None = None
-    sources: list[dict[str, Any]] = []
-    answered_from_kb = False
-    status, error_code = "interrupted", None
+    """The reply as events. Whatever happens, the reply row ends in a final state, and
+    ``done`` is only sent once that state is stored."""
+    outcome = _Outcome()
     try:
         async for session in session_scope(maker):
             tenant = await tenants_service.get_tenant(session, tenant_id)
@@ -177,67 +174,78 @@ async def reply_events(
             tenant_name=tenant.name,
             greetings=tenant.greetings,
         )
-        sources = [s.model_dump() for s in plan.sources]
-        answered_from_kb = plan.answered_from_kb
+        outcome.sources = [s.model_dump() for s in plan.sources]
+        outcome.answered_from_kb = plan.answered_from_kb
         async for piece in writer.write(plan, accepted.question):
-            if first_token_ms is None:
-                first_token_ms = _ms_since(accepted.started)
-            produced.append(piece)
+            if outcome.first_token_ms is None:
+                outcome.first_token_ms = _ms_since(accepted.started)
+            outcome.produced.append(piece)
             yield ReplyEvent("delta", {"text": piece})
-        yield ReplyEvent("sources", {"sources": sources})
-        status = "complete"
+        outcome.status = "complete"
+        await _close_reply(maker, tenant_id, accepted, outcome)
+        yield ReplyEvent("sources", {"sources": outcome.sources})
         yield ReplyEvent(
             "done",
             {
                 "message_id": accepted.reply_id,
-                "answered_from_kb": answered_from_kb,
+                "answered_from_kb": outcome.answered_from_kb,
                 "latency_ms": _ms_since(accepted.started),
-                "first_token_ms": first_token_ms,
+                "first_token_ms": outcome.first_token_ms,
             },
         )
     except Exception:
         log.exception(
             "reply failed", extra={"tenant_id": tenant_id, "message_id": accepted.reply_id}
         )
-        status, error_code = "failed", "answer_failed"
+        if not outcome.closed:
+            outcome.status, outcome.error_code = "failed", "answer_failed"
         yield ReplyEvent(
             "error",
-            {"code": error_code, "message": "The answer could not be completed. Please try again."},
+            {
+                "code": "answer_failed",
+                "message": "The answer could not be completed. Please try again.",
+            },
         )
     finally:
-        # Runs on success, failure and client disconnect alike; shielded so a cancelled
-        # request still records what was streamed.
-        with anyio.CancelScope(shield=True):
-            await _close_reply(
-                maker,
-                tenant_id,
-                accepted,
-                content="".join(produced),
-                status=status,
-                error_code=error_code,
-                sources=sources,
-                answered_from_kb=answered_from_kb,
-                first_token_ms=first_token_ms,
-            )
+        if not outcome.closed:
+            # Failure or client disconnect: record what was produced. Shielded, so a
+            # cancelled request still gets its row closed.
+            with anyio.CancelScope(shield=True):
+                try:
+                    await _close_reply(maker, tenant_id, accepted, outcome)
+                except Exception:
+                    log.exception("could not record reply", extra={"message_id": accepted.reply_id})
+
+
+@dataclass
+class _Outcome:
+    """What a reply produced so far, and how it ended."""
+
+    produced: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    answered_from_kb: bool = False
+    first_token_ms: int | None = None
+    status: str = "interrupted"
+    error_code: str | None = None
+    closed: bool = False
 
 
 async def _close_reply(
-    maker: async_sessionmaker[AsyncSession],
-    tenant_id: str,
-    accepted: Accepted,
-    **values: Any,
+    maker: async_sessionmaker[AsyncSession], tenant_id: str, accepted: Accepted, outcome: _Outcome
 ) -> None:
-    try:
-        async for session in session_scope(maker):
-            reply = await MessageRepository(session, tenant_id).get(accepted.reply_id)
-            if reply is None:
-                return
-            for name, value in values.items():
-                setattr(reply, name, value)
-            reply.latency_ms = _ms_since(accepted.started)
-            reply.completed_at = utcnow()
-    except Exception:
-        log.exception("could not record reply", extra={"message_id": accepted.reply_id})
+    async for session in session_scope(maker):
+        reply = await MessageRepository(session, tenant_id).get(accepted.reply_id)
+        if reply is None:  # the tenant or the conversation was deleted meanwhile
+            break
+        reply.content = "".join(outcome.produced)
+        reply.status = outcome.status
+        reply.error_code = outcome.error_code
+        reply.sources = outcome.sources
+        reply.answered_from_kb = outcome.answered_from_kb
+        reply.first_token_ms = outcome.first_token_ms
+        reply.latency_ms = _ms_since(accepted.started)
+        reply.completed_at = utcnow()
+    outcome.closed = True
 
 
 def _ms_since(started: float) -> int:

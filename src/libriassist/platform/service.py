@@ -1,8 +1,13 @@
 """Create, list and delete tenants (the platform operator's work, via the CLI)."""
 
-from sqlalchemy import func, select
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libriassist.chat.models import Message
+from libriassist.db import utcnow
 from libriassist.errors import Conflict, TenantNotFound
 from libriassist.kit.ids import new_id, slugify
 from libriassist.knowledge.models import KnowledgeDocument
@@ -48,3 +53,22 @@ async def delete_tenant(session: AsyncSession, tenant_id: str) -> None:
         raise TenantNotFound(f"No tenant '{tenant_id}'.")
     await session.delete(tenant)
     await session.flush()
+
+
+STALE_REPLY_AFTER = timedelta(minutes=10)
+
+
+async def interrupt_stale_replies(session: AsyncSession, now: datetime | None = None) -> int:
+    """Close replies left ``streaming`` by a process that died mid-answer.
+
+    Runs at start-up, across tenants. Only replies older than any answer could take are
+    touched, so replies other workers are streaming right now are left alone.
+    """
+    cutoff = (now or utcnow()) - STALE_REPLY_AFTER
+    stmt = (
+        update(Message)
+        .where(Message.status == "streaming", Message.created_at < cutoff)
+        .values(status="interrupted", error_code="worker_stopped")
+    )
+    result: Any = await session.execute(stmt)
+    return int(result.rowcount or 0)
