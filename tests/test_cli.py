@@ -205,3 +205,11 @@ def test_cli_on_an_empty_data_dir_says_to_migrate(tmp_path: Path) -> None:
     assert "libriassist db upgrade" in result.stderr and "Traceback" not in result.stderr
     assert cli(fresh, "db", "upgrade").returncode == 0
     assert cli(fresh, "tenants", "list").returncode == 0
+
+
+async def test_tenant_ids_must_be_slugs(settings: Settings, client: httpx.AsyncClient) -> None:
+    for bad in ("Bad ID/../x<script>", "x" * 64, "-x", "ok\n"):
+        result = cli(settings, "tenants", "create", "Shop", "--id", bad)
+        assert result.returncode == 1 and "not a valid tenant id" in result.stderr, bad
+    nameless = cli(settings, "tenants", "create", "مكتبة")
+    assert nameless.returncode == 1 and "--id" in nameless.stderr

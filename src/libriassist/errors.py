@@ -125,6 +125,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 _HTTP_CODES = {
+    # FastAPI raises a bare 400 when it cannot read the body (bad encoding, absurd nesting).
+    400: "malformed_json",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
@@ -170,13 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return JSONResponse(
-            error_body("internal_error", "Something went wrong on our side."), status_code=500
-        )
-
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
+    # Unexpected exceptions: kit.middleware.UnhandledErrorMiddleware.

@@ -16,7 +16,11 @@ from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
 from libriassist.kit.cors import TenantCorsMiddleware
 from libriassist.kit.logging import configure_logging
-from libriassist.kit.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from libriassist.kit.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    UnhandledErrorMiddleware,
+)
 from libriassist.knowledge.router import router as knowledge_router
 from libriassist.ops import router as ops_router
 from libriassist.platform import service as platform_service
@@ -53,6 +57,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     install_error_handlers(app)
     # Outermost last: the request id wraps everything, CORS headers reach error replies too.
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(TenantCorsMiddleware)
     app.add_middleware(RequestContextMiddleware)

@@ -142,6 +142,8 @@ async def test_message_is_kept_when_the_answer_fails_midway(
     plain = await ask(client, tenant, "Puis-je retourner un article ?")
     assert plain.status_code == 503
     assert plain.json()["error"]["code"] == "answer_failed"
+    saved = plain.json()["error"]["details"]
+    assert saved["session_id"] and saved["session_token"] and saved["message_id"]
     async with maker() as session:
         visitor = (
             (await session.execute(select(Message).where(Message.role == "visitor")))

@@ -183,3 +183,26 @@ async def test_operator_can_delete_a_tenant_with_all_its_data(
         ).scalar_one() == 0
     gone = await client.post(CHAT, json=QUESTION, headers=tenant.widget_headers())
     assert gone.status_code == 401
+
+
+async def test_branding_updates_merge_and_languages_are_deduplicated(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    h = tenant.admin_headers()
+    await client.patch(
+        "/api/v1/admin/tenant",
+        json={"branding": {"primary_color": "#112233", "title": "Aide"}},
+        headers=h,
+    )
+    changed = await client.patch(
+        "/api/v1/admin/tenant",
+        json={
+            "branding": {"logo_url": "https://alpha.example/logo.png"},
+            "enabled_languages": ["fr", "fr", "en"],
+        },
+        headers=h,
+    )
+    body = changed.json()
+    assert body["branding"]["primary_color"] == "#112233" and body["branding"]["title"] == "Aide"
+    assert body["branding"]["logo_url"] == "https://alpha.example/logo.png"
+    assert body["enabled_languages"] == ["fr", "en"]

@@ -103,7 +103,9 @@ async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> C
         elif event.name == "done":
             final = event.data
         elif event.name == "error":
-            raise AnswerFailed()
+            # The message is saved: say where, so the client can continue that conversation.
+            keep = ("session_id", "session_token", "message_id")
+            raise AnswerFailed(details={k: meta[k] for k in keep})
     return ChatResponse(
         **meta,
         answer="".join(text),

@@ -3,6 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libriassist.kit.text import CleanStr
 from libriassist.knowledge.schemas import Source
 from libriassist.tenants.schemas import Language
 
@@ -16,8 +17,8 @@ class ChatRequest(BaseModel):
     )
 
     # The length limit is a setting (LIBRIASSIST_MAX_MESSAGE_CHARS), checked in the service.
-    message: str
-    session_id: str | None = Field(default=None, max_length=64)
+    message: CleanStr
+    session_id: CleanStr | None = Field(default=None, max_length=64)
     language: Language | None = Field(
         default=None, description="The widget's or page's language: a hint, not a rule."
     )

@@ -6,6 +6,7 @@ the same time with status ``streaming`` and closed as ``complete``, ``failed`` o
 ``interrupted`` with whatever was produced.
 """
 
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -71,7 +72,9 @@ async def _conversation_for(
 ) -> Conversation:
     conversation = await ConversationRepository(session, tenant_id).get(session_id)
     # Unknown id, another tenant's id and a wrong token all look the same from outside.
-    if conversation is None or not token or hash_secret(token) != conversation.token_hash:
+    if conversation is None or not token:
+        raise ConversationNotFound()
+    if not hmac.compare_digest(hash_secret(token), conversation.token_hash):
         raise ConversationNotFound()
     return conversation
 

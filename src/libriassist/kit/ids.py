@@ -6,9 +6,16 @@ import secrets
 import unicodedata
 import uuid
 
+ID_RE = re.compile(r"[0-9a-f]{32}")
+
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def is_id(value: str) -> bool:
+    """Shaped like an id we issue. Anything else cannot exist, so it is never queried."""
+    return ID_RE.fullmatch(value) is not None
 
 
 def new_secret(prefix: str, nbytes: int = 24) -> str:
@@ -21,7 +28,7 @@ def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")  # use fullmatch
 
 
 def slugify(text: str) -> str:

@@ -11,6 +11,8 @@ from typing import Any, ClassVar, Generic, TypeVar
 from sqlalchemy import Delete, Select, Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libriassist.kit.ids import is_id
+
 ModelT = TypeVar("ModelT")
 
 
@@ -38,7 +40,9 @@ class TenantRepository(Generic[ModelT]):
         self.session.add(row)
         return row
 
-    async def get(self, row_id: Any) -> ModelT | None:
+    async def get(self, row_id: str) -> ModelT | None:
+        if not is_id(row_id):
+            return None
         stmt = self.select().where(self.model.id == row_id)
         result: ModelT | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return result

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
+from libriassist.kit.ids import is_id
 from libriassist.kit.repository import TenantRepository
 from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
 
@@ -21,6 +22,8 @@ class DocumentRepository(TenantRepository[KnowledgeDocument]):
         return list((await self.session.execute(stmt)).scalars())
 
     async def remove(self, document_id: str) -> bool:
+        if not is_id(document_id):
+            return False
         stmt = self.delete().where(KnowledgeDocument.id == document_id)
         result: Any = await self.session.execute(stmt)
         return bool(result.rowcount)

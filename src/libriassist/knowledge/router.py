@@ -18,7 +18,7 @@ async def list_documents(
     principal: SecretKey,
     session: DbSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[DocumentOut]:
     documents = await knowledge_service.list_documents(session, principal.tenant_id, limit, offset)
     return [DocumentOut.model_validate(d) for d in documents]

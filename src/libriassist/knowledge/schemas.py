@@ -3,6 +3,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from libriassist.kit.text import CleanStr
+
 
 class DocumentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -46,7 +48,7 @@ class Source(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=2000)
+    query: CleanStr = Field(min_length=1, max_length=2000)
     language: Literal["fr", "en", "es", "ar", "ary"] | None = None
     limit: int = Field(default=5, ge=1, le=50)
 

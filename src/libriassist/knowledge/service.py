@@ -163,7 +163,7 @@ async def list_documents(
 
 
 async def delete_document(session: AsyncSession, tenant_id: str, document_id: str) -> None:
-    await ChunkRepository(session, tenant_id).remove_of_document(document_id)
+    # Chunks go with their document (ON DELETE CASCADE).
     if not await DocumentRepository(session, tenant_id).remove(document_id):
         raise NotFound("No such document.")
     await tenants_service.new_kb_revision(session, tenant_id)

@@ -11,11 +11,12 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from libriassist.kit.language import detect_language
+from libriassist.kit.text import CleanStr, HttpUrlStr
 from libriassist.tenants.schemas import LANGUAGES, Language
 
 SUPPORTED_SUFFIXES = {".json": "faq", ".csv": "faq", ".md": "markdown", ".markdown": "markdown"}
@@ -74,11 +75,13 @@ class ParsedDocument:
 class FaqEntry(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    question: str = Field(min_length=1, max_length=2000)
-    answer: str = Field(min_length=1, max_length=20000)
+    question: CleanStr = Field(min_length=1, max_length=2000)
+    answer: CleanStr = Field(min_length=1, max_length=20000)
     language: Language | None = None
-    url: str | None = Field(default=None, max_length=1000)
-    tags: list[str] = Field(default_factory=list)
+    url: HttpUrlStr | None = None
+    tags: list[Annotated[CleanStr, Field(max_length=100)]] = Field(
+        default_factory=list, max_length=50
+    )
 
     @field_validator("question", "answer")
     @classmethod
@@ -112,6 +115,8 @@ def list_source_files(path: Path) -> tuple[list[Path], Path]:
 
 
 def parse_file(path: Path, source_uri: str, default_language: str) -> ParsedDocument:
+    if len(source_uri) > 1000:
+        raise SourceError("path longer than 1000 characters")
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
@@ -121,7 +126,7 @@ def parse_file(path: Path, source_uri: str, default_language: str) -> ParsedDocu
     if path.stat().st_size > MAX_FILE_BYTES:
         raise SourceError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig").replace("\x00", "")
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if kind == "faq":
@@ -216,6 +221,10 @@ def parse_markdown(
         )
     language = declared or detect_language(text, default=default_language)
     url = meta.get("url") or None
+    if url is not None and (len(url) > 1000 or not url.startswith(("http://", "https://"))):
+        raise SourceError(
+            f"front matter url must be an http(s) URL of at most 1000 characters: {url[:80]!r}"
+        )
 
     sections: list[tuple[list[str], list[str]]] = []  # (heading path, paragraphs)
     path: list[tuple[int, str]] = []

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.chat.models import Message
 from libriassist.db import utcnow
-from libriassist.errors import Conflict, TenantNotFound
-from libriassist.kit.ids import new_id, slugify
+from libriassist.errors import Conflict, InvalidRequest, TenantNotFound
+from libriassist.kit.ids import SLUG_RE, new_id, slugify
 from libriassist.knowledge.models import KnowledgeDocument
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
@@ -20,8 +20,11 @@ async def create_tenant(
     session: AsyncSession, settings: TenantSettings, tenant_id: str | None = None
 ) -> TenantCreated:
     tenant_id = tenant_id or slugify(settings.name)
-    if not tenant_id:
-        raise Conflict("Cannot derive an id from this name; pass one with --id.")
+    if not SLUG_RE.fullmatch(tenant_id):
+        raise InvalidRequest(
+            f"'{tenant_id}' is not a valid tenant id: use 1-63 characters of a-z, 0-9 and '-' "
+            "(pass one with --id when the name has none)."
+        )
     if await session.get(Tenant, tenant_id) is not None:
         raise Conflict(f"A tenant with id '{tenant_id}' already exists.")
     session.add(Tenant(id=tenant_id, kb_revision=new_id(), **settings.model_dump(mode="json")))

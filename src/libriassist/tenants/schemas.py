@@ -2,12 +2,13 @@
 
 import re
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from libriassist.kit.ids import SLUG_RE
+from libriassist.kit.text import CleanStr, HttpUrlStr
 
 Language = Literal["fr", "en", "es", "ar", "ary"]
 LANGUAGES: tuple[Language, ...] = ("fr", "en", "es", "ar", "ary")
@@ -24,6 +25,8 @@ def normalise_origin(value: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"origin must have no path, query or credentials: {value!r}")
     host = parts.hostname.lower()
+    if "*" in host:
+        raise ValueError(f"wildcard origins are not supported, list each site: {value!r}")
     if ":" in host:
         host = f"[{host}]"
     default_port = {"http": 80, "https": 443}[parts.scheme]
@@ -32,7 +35,7 @@ def normalise_origin(value: str) -> str:
 
 
 def _check_slug(value: str) -> str:
-    if not SLUG_RE.match(value):
+    if not SLUG_RE.fullmatch(value):
         raise ValueError(
             "tenant id must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
         )
@@ -54,8 +57,36 @@ class Branding(BaseModel):
 
     primary_color: Annotated[str, AfterValidator(_check_color)] = "#1f4e79"
     position: Literal["bottom-right", "bottom-left"] = "bottom-right"
-    title: str | None = Field(default=None, max_length=80)
-    logo_url: str | None = Field(default=None, max_length=500)
+    title: CleanStr | None = Field(default=None, max_length=80)
+    logo_url: HttpUrlStr | None = None
+
+
+class BrandingUpdate(BaseModel):
+    """Branding fields to change; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    primary_color: Annotated[str, AfterValidator(_check_color)] | None = None
+    position: Literal["bottom-right", "bottom-left"] | None = None
+    title: CleanStr | None = Field(default=None, max_length=80)
+    logo_url: HttpUrlStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        return _refuse_nulls(data, nullable={"title", "logo_url"})
+
+
+def _refuse_nulls(data: Any, nullable: set[str]) -> Any:
+    """In a partial update, null would mean "erase": only optional fields may be erased."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if value is None and key not in nullable:
+                raise ValueError(f"'{key}' cannot be null; leave it out to keep it")
+    return data
+
+
+Greeting = Annotated[CleanStr, Field(min_length=1, max_length=500)]
 
 
 class TenantSettings(BaseModel):
@@ -63,16 +94,14 @@ class TenantSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: CleanStr = Field(min_length=1, max_length=200)
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
     branding: Branding = Field(default_factory=Branding)
     default_language: Language = "fr"
     enabled_languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES))
     persona: str = Field(default="ecommerce", pattern=r"^[a-z0-9_]{1,64}$")
-    persona_prompt: str | None = Field(default=None, max_length=4000)
-    greetings: dict[Language, Annotated[str, Field(min_length=1, max_length=500)]] = Field(
-        default_factory=dict
-    )
+    persona_prompt: CleanStr | None = Field(default=None, max_length=4000)
+    greetings: dict[Language, Greeting] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _default_is_enabled(self) -> "TenantSettings":
@@ -84,18 +113,31 @@ class TenantSettings(BaseModel):
 
 
 class TenantUpdate(BaseModel):
-    """A partial update: only the fields present are changed."""
+    """A partial update: only the fields present are changed (``branding`` is merged)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: CleanStr | None = Field(default=None, min_length=1, max_length=200)
     allowed_origins: list[Origin] | None = Field(default=None, max_length=50)
-    branding: Branding | None = None
+    branding: BrandingUpdate | None = None
     default_language: Language | None = None
     enabled_languages: list[Language] | None = Field(default=None, min_length=1)
     persona: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
-    persona_prompt: str | None = Field(default=None, max_length=4000)
-    greetings: dict[Language, Annotated[str, Field(min_length=1, max_length=500)]] | None = None
+    persona_prompt: CleanStr | None = Field(default=None, max_length=4000)
+    greetings: dict[Language, Greeting] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        return _refuse_nulls(data, nullable={"persona_prompt"})
+
+    @model_validator(mode="after")
+    def _dedupe(self) -> "TenantUpdate":
+        if self.enabled_languages is not None:
+            self.enabled_languages = list(dict.fromkeys(self.enabled_languages))
+        if self.allowed_origins is not None:
+            self.allowed_origins = list(dict.fromkeys(self.allowed_origins))
+        return self
 
 
 class TenantOut(BaseModel):

@@ -14,7 +14,7 @@ from libriassist.tenants.repository import (
     find_key_by_hash,
     touch_key,
 )
-from libriassist.tenants.schemas import IssuedKey, KeyKind, TenantUpdate
+from libriassist.tenants.schemas import Branding, IssuedKey, KeyKind, TenantUpdate
 
 KEY_PREFIXES: dict[str, str] = {"publishable": "pk_", "secret": "sk_"}
 # last_used_at is a hint for admins, not an audit trail: write it at most this often.
@@ -37,6 +37,9 @@ async def get_tenant(session: AsyncSession, tenant_id: str) -> Tenant:
 async def update_tenant(session: AsyncSession, tenant_id: str, changes: TenantUpdate) -> Tenant:
     tenant = await get_tenant(session, tenant_id)
     data = changes.model_dump(exclude_unset=True, mode="json")
+    if "branding" in data:
+        merged = {**tenant.branding, **data.pop("branding")}
+        tenant.branding = Branding.model_validate(merged).model_dump(mode="json")
     for field, value in data.items():
         setattr(tenant, field, value)
     if tenant.default_language not in tenant.enabled_languages:
