@@ -1,9 +1,11 @@
 import json
 import logging
+from pathlib import Path
 
 import httpx
 import pytest
 
+from libriassist.ai.embedder import Embedder
 from libriassist.kit.logging import JsonFormatter, request_id_var
 
 
@@ -67,3 +69,21 @@ def test_log_lines_are_json_with_the_request_id() -> None:
 async def test_root_leads_to_the_demo(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path, follow_redirects=True)
     assert response.status_code == 200 and "LibriAssist" in response.text
+
+
+async def test_api_answers_are_never_cached(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/widget/config")
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_readiness_needs_the_schema(tmp_path: Path, embedder: Embedder) -> None:
+    from libriassist.config import Settings
+    from libriassist.main import create_app
+
+    app = create_app(Settings(data_dir=tmp_path), embedder)  # a fresh SQLite file, no migrations
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "schema_out_of_date"

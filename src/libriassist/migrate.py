@@ -1,7 +1,12 @@
 """Apply or check migrations from code (the CLI, the demo and the tests use this)."""
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 from libriassist.migrations import __file__ as _migrations_init
 
@@ -23,23 +28,27 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+@cache
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    revision: str | None = MigrationContext.configure(connection).get_current_revision()
+    return revision
+
+
 async def pending(database_url: str) -> bool:
     """True when the database lacks migrations this code needs (or has no schema at all)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     from libriassist.db import create_engine
 
-    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
-            current = await conn.run_sync(
-                lambda sync_conn: MigrationContext.configure(sync_conn).get_current_revision()
-            )
+            current = await conn.run_sync(current_revision)
     finally:
         await engine.dispose()
-    return bool(current != head)
+    return current != head_revision()
 
 
 def check(database_url: str) -> None:

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
+from libriassist import migrate
 from libriassist.api import AppResources
 
 router = APIRouter(tags=["operations"])
@@ -20,15 +20,13 @@ async def readyz(resources: AppResources) -> JSONResponse:
     """The database answers."""
     try:
         async with resources.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            revision = await conn.run_sync(migrate.current_revision)
     except Exception as exc:  # any failure means "not ready", with the reason
-        return JSONResponse(
-            {
-                "error": {
-                    "code": "database_unavailable",
-                    "message": f"Database unreachable: {type(exc).__name__}",
-                }
-            },
-            status_code=503,
-        )
+        return _not_ready("database_unavailable", f"Database unreachable: {type(exc).__name__}")
+    if revision != migrate.head_revision():
+        return _not_ready("schema_out_of_date", "Run `libriassist db upgrade`.")
     return JSONResponse({"status": "ready", "database": resources.engine.dialect.name})
+
+
+def _not_ready(code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=503)

@@ -221,7 +221,8 @@ async def search(
         return []
     vector = await embed_query(embedder, query)
     similarity = index.scores(vector)
-    baseline = float((cache.background(embedder) @ vector).mean())
+    background = await asyncio.to_thread(cache.background, embedder)  # embeds once per model
+    baseline = float((background @ vector).mean())
     ranking = similarity
     if language:
         same = np.array([c.language == language for c in index.chunks], dtype=np.float32)

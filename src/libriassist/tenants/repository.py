@@ -32,8 +32,16 @@ class TenantRowRepository:
 class ApiKeyRepository(TenantRepository[ApiKey]):
     model = ApiKey
 
-    async def list(self) -> list[ApiKey]:
+    async def all_keys(self) -> list[ApiKey]:
         stmt = self.select().order_by(ApiKey.created_at)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def lock_active(self, kind: str) -> list[ApiKey]:
+        """The active keys of a kind, locked until the transaction ends (PostgreSQL), so
+        two concurrent revocations cannot both see "another key remains"."""
+        stmt = (
+            self.select().where(ApiKey.kind == kind, ApiKey.revoked_at.is_(None)).with_for_update()
+        )
         return list((await self.session.execute(stmt)).scalars())
 
     async def revoke_kind(self, kind: str, at: datetime) -> None:

@@ -74,7 +74,7 @@ async def rotate_key(session: AsyncSession, tenant_id: str, kind: KeyKind) -> Is
 
 
 async def list_keys(session: AsyncSession, tenant_id: str) -> list[ApiKey]:
-    return await ApiKeyRepository(session, tenant_id).list()
+    return await ApiKeyRepository(session, tenant_id).all_keys()
 
 
 async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiKey:
@@ -83,10 +83,8 @@ async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiK
     if key is None:
         raise NotFound("No such key.")
     if key.revoked_at is None:
-        if key.kind == "secret":
-            active = [k for k in await repo.list() if k.kind == "secret" and not k.revoked_at]
-            if len(active) <= 1:
-                raise CannotRevokeLastKey()
+        if key.kind == "secret" and len(await repo.lock_active("secret")) <= 1:
+            raise CannotRevokeLastKey()
         key.revoked_at = utcnow()
         await session.flush()
     return key

@@ -527,6 +527,8 @@
         var frag = document.createDocumentFragment();
         j.messages.forEach(function (m) {
           if (!m || (m.role !== 'visitor' && m.role !== 'assistant')) return;
+          // A reply that failed or was cut off before any text has nothing to show.
+          if (m.role === 'assistant' && !m.content) return;
           frag.append(message(m.role, String(m.content || ''), m.role === 'assistant' ? 'done' : null,
             m.role === 'assistant' ? m.sources : null));
         });
