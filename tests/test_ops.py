@@ -43,8 +43,11 @@ async def test_request_id_is_returned_and_kept(client: httpx.AsyncClient) -> Non
     assert unsafe.headers["x-request-id"] != "a\tb" * 50
 
 
-async def test_openapi_docs_are_served(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/docs")).status_code == 200
+async def test_openapi_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200 and "cdn." not in page.text
+    script = page.text.split('<script src="')[1].split('"')[0]
+    assert (await client.get(script)).status_code == 200
     assert "/api/v1/chat" in (await client.get("/openapi.json")).json()["paths"]
 
 

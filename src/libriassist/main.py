@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from libriassist import __version__
 from libriassist.ai.embedder import Embedder, get_embedder
@@ -49,7 +50,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         finally:
             await engine.dispose()
 
-    app = FastAPI(
+    # The docs pages' scripts are served from the package, not a CDN: they work offline.
+    app = FastAPIOffline(
         title="LibriAssist",
         version=__version__,
         summary="Multi-tenant customer-support assistant",
