@@ -17,6 +17,7 @@ from libriassist import migrate
 from libriassist.config import Settings
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.errors import AppError
+from libriassist.kit.progress import StageProgress
 from libriassist.tenants.schemas import KeyKind, TenantSettings
 
 app = typer.Typer(
@@ -32,6 +33,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
+eval_app = typer.Typer(help="Measure the assistant on evaluation sets.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 T = TypeVar("T")
 
@@ -235,31 +238,56 @@ def tenants_delete(
 @kb_app.command("ingest")
 def kb_ingest(
     tenant_id: str,
-    path: Annotated[
-        Path, typer.Argument(help="A file or a folder (FAQ .json/.csv, Markdown .md).")
+    source: Annotated[
+        str,
+        typer.Argument(
+            help="A file or a folder (FAQ .json/.csv, Markdown, HTML, PDF, DOCX, .txt), "
+            "or an http(s) URL of a page or a sitemap.",
+            metavar="PATH|URL",
+        ),
     ],
+    max_pages: Annotated[int, typer.Option(help="URL sources: most pages fetched.")] = 100,
+    max_depth: Annotated[
+        int, typer.Option(help="URL sources: link steps followed from a page (0 = the page).")
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Ingest files into a tenant's knowledge base. Unchanged files are skipped."""
-    from libriassist.ai.embedder import get_embedder
+    """Ingest files or web pages into a tenant's knowledge base. Unchanged ones are skipped."""
+    from libriassist.ai.embedder import embedder_from_settings
     from libriassist.knowledge import service as knowledge_service
     from libriassist.knowledge.sources import SourceError
 
     settings = _settings()
-    if not path.exists():
-        _fail(f"no such file or folder: {path}")
-    embedder = get_embedder(settings.embedder)
+    is_url = source.startswith(("http://", "https://"))
+    path = Path(source)
+    if not is_url and not path.exists():
+        _fail(f"no such file or folder: {source}")
+    embedder = embedder_from_settings(settings)
 
-    def progress(done: int, total: int, name: str) -> None:
-        if not as_json:
-            typer.echo(f"[{done}/{total}] {name}", err=True)
-
+    progress = StageProgress(enabled=not as_json)
     try:
-        report = _with_database(
-            lambda maker: knowledge_service.ingest_path(maker, tenant_id, embedder, path, progress)
-        )
+        if is_url:
+            report = _with_database(
+                lambda maker: knowledge_service.ingest_url(
+                    maker,
+                    tenant_id,
+                    embedder,
+                    source,
+                    max_pages=max_pages,
+                    max_depth=max_depth,
+                    progress=progress,
+                )
+            )
+        else:
+            report = _with_database(
+                lambda maker: knowledge_service.ingest_path(
+                    maker, tenant_id, embedder, path, progress
+                )
+            )
     except SourceError as exc:
         _fail(str(exc))
+    finally:
+        progress.close()
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -268,6 +296,90 @@ def kb_ingest(
             typer.echo(f"{f.status:<9} {f.source_uri}: {detail}")
     if report.failed:
         raise typer.Exit(2)
+
+
+# --- evaluation -----------------------------------------------------------------------
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    directory: Annotated[
+        Path, typer.Argument(help="A BEIR-layout folder: corpus.jsonl, queries.jsonl, qrels.tsv.")
+    ],
+    mode: Annotated[str, typer.Option(help="lexical, dense, hybrid, or all.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Load the corpus into a fresh tenant, run every query, print ranking quality and speed.
+
+    The set gets a database of its own under DATA_DIR/eval, kept between runs, so running
+    it again (another mode, say) embeds nothing new.
+    """
+    from libriassist.ai.embedder import embedder_from_settings
+    from libriassist.knowledge import evaluation
+    from libriassist.knowledge.retrieval import MODES, Mode
+
+    modes: list[Mode] = [m for m in MODES if mode in (m, "all")]
+    if not modes:
+        _fail("--mode must be lexical, dense, hybrid or all")
+    try:
+        eval_set = evaluation.load_set(directory)
+    except (evaluation.EvalSetError, OSError) as exc:
+        _fail(str(exc))
+    settings = _settings()
+    # Keyed by the corpus, not the set: sets sharing a corpus share its embeddings.
+    db = settings.data_dir / "eval" / f"corpus-{eval_set.fingerprint}.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite+aiosqlite:///{db.resolve()}"
+    migrate.upgrade(url)
+    embedder = embedder_from_settings(settings)
+    progress = StageProgress(enabled=not as_json)
+
+    async def run() -> dict[str, dict[str, float]]:
+        engine = create_engine(url)
+        try:
+            maker = create_sessionmaker(engine)
+            tenant_id, embedded = await evaluation.prepare(maker, embedder, eval_set, progress)
+            results = await evaluation.evaluate(
+                maker, embedder, eval_set, tenant_id, modes, progress
+            )
+            for row in results.values():
+                row["embedded"] = embedded
+            return results
+        finally:
+            await engine.dispose()
+
+    try:
+        results = asyncio.run(run())
+    finally:
+        progress.close()
+    if as_json:
+        payload: dict[str, Any] = results[modes[0]] if len(modes) == 1 else results
+        typer.echo(
+            json.dumps(
+                {
+                    "set": eval_set.name,
+                    **({"mode": modes[0]} if len(modes) == 1 else {}),
+                    **payload,
+                },
+                indent=2,
+            )
+        )
+        return
+    typer.echo(
+        f"{eval_set.name}: {len(eval_set.corpus)} documents, {len(eval_set.queries)} queries"
+    )
+    columns = [
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "ndcg@10",
+        "latency_ms_p50",
+        "latency_ms_p95",
+    ]
+    typer.echo(f"{'mode':<8} " + " ".join(f"{c:>14}" for c in columns))
+    for name, row in results.items():
+        typer.echo(f"{name:<8} " + " ".join(f"{row[c]:>14.3f}" for c in columns))
 
 
 # --- servers --------------------------------------------------------------------------
@@ -311,7 +423,7 @@ def demo(
     """Create the demo tenants and their knowledge (idempotent), then serve them."""
     import uvicorn
 
-    from libriassist.ai.embedder import get_embedder
+    from libriassist.ai.embedder import embedder_from_settings
     from libriassist.demo import service as demo_service
     from libriassist.kit.logging import configure_logging
 
@@ -321,7 +433,7 @@ def demo(
     base = settings.base_url(port) if not host or host == settings.host else f"http://{host}:{port}"
     _upgrade(settings)
     typer.echo("Preparing the demo tenants (first run embeds their knowledge bases)…", err=True)
-    embedder = get_embedder(settings.embedder)
+    embedder = embedder_from_settings(settings)
     origins = sorted({base, f"http://localhost:{port}", f"http://127.0.0.1:{port}"})
 
     async def work(maker: Maker) -> list[tuple[str, dict[str, str], Any]]:

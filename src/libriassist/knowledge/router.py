@@ -43,5 +43,6 @@ async def search(
         body.query,
         body.language,
         body.limit,
+        body.mode,
     )
     return SearchResponse(hits=hits)

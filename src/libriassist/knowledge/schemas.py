@@ -51,6 +51,7 @@ class SearchRequest(BaseModel):
     query: CleanStr = Field(min_length=1, max_length=2000)
     language: Literal["fr", "en", "es", "ar", "ary"] | None = None
     limit: int = Field(default=5, ge=1, le=50)
+    mode: Literal["lexical", "dense", "hybrid"] = "hybrid"
 
 
 class SearchHit(BaseModel):
@@ -68,6 +69,8 @@ class SearchHit(BaseModel):
         description="Score minus the question's mean score against generic background "
         "questions: how far this match stands above chance.",
     )
+    lexical: float = Field(description="BM25 score of the question's analysed terms.")
+    rank_score: float = Field(description="The score the ranking follows (depends on the mode).")
 
 
 class SearchResponse(BaseModel):

@@ -1,15 +1,15 @@
 """Turn source files into documents and structure-following chunks.
 
-Formats here: FAQ (JSON list or CSV of question/answer pairs) and Markdown. One FAQ pair
-is one chunk; Markdown splits on headings, then on paragraphs past a size bound.
+Formats: FAQ (JSON list or CSV of question/answer pairs), Markdown, HTML, PDF, DOCX and
+plain text. One FAQ pair is one chunk; documents split on headings, then paragraphs,
+within a size bound (``chunking``). HTML, PDF, DOCX and text are read in ``extract``;
+web pages and sitemaps are fetched in ``crawl``.
 """
 
 import csv
-import hashlib
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,59 +17,36 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from libriassist.kit.language import detect_language
 from libriassist.kit.text import CleanStr, HttpUrlStr
+from libriassist.knowledge import extract
+from libriassist.knowledge.chunking import MAX_SECTION_CHARS, Section, build_document
+from libriassist.knowledge.parsed import ParsedChunk, ParsedDocument, SourceError
 from libriassist.tenants.schemas import LANGUAGES, Language
 
-SUPPORTED_SUFFIXES = {".json": "faq", ".csv": "faq", ".md": "markdown", ".markdown": "markdown"}
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_SECTION_CHARS",
+    "SUPPORTED_SUFFIXES",
+    "ParsedChunk",
+    "ParsedDocument",
+    "SourceError",
+    "list_source_files",
+    "parse_bytes",
+    "parse_file",
+    "parse_markdown",
+]
+
+SUPPORTED_SUFFIXES = {
+    ".json": "faq",
+    ".csv": "faq",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".txt": "text",
+}
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_SECTION_CHARS = 1500
-
-
-class SourceError(Exception):
-    """A file that cannot be ingested; the message says why, for the person who fixes it."""
-
-
-@dataclass
-class ParsedChunk:
-    kind: str
-    title: str
-    text: str
-    language: str
-    heading_path: list[str] = field(default_factory=list)
-    question: str | None = None
-    url: str | None = None
-    tags: list[str] = field(default_factory=list)
-
-    @property
-    def content_hash(self) -> str:
-        payload = json.dumps(
-            [self.kind, self.title, self.question, self.text, self.language, self.url, self.tags],
-            ensure_ascii=False,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-    @property
-    def embedding_text(self) -> str:
-        if self.question:
-            return f"{self.question}\n{self.text}"
-        return " > ".join(self.heading_path + [self.text]) if self.heading_path else self.text
-
-
-@dataclass
-class ParsedDocument:
-    source_uri: str
-    title: str
-    format: str
-    language: str
-    url: str | None
-    chunks: list[ParsedChunk]
-
-    @property
-    def content_hash(self) -> str:
-        digest = hashlib.sha256()
-        for chunk in self.chunks:
-            digest.update(chunk.content_hash.encode())
-        digest.update(f"{self.title}|{self.language}|{self.url}".encode())
-        return digest.hexdigest()
 
 
 class FaqEntry(BaseModel):
@@ -125,14 +102,39 @@ def parse_file(path: Path, source_uri: str, default_language: str) -> ParsedDocu
         )
     if path.stat().st_size > MAX_FILE_BYTES:
         raise SourceError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    data = path.read_bytes()
+    if not data.strip():
+        raise SourceError("empty file")
+    return parse_bytes(data, kind, source_uri, path.stem, default_language, path.suffix)
+
+
+def parse_bytes(
+    data: bytes,
+    kind: str,
+    source_uri: str,
+    fallback_title: str,
+    default_language: str,
+    suffix: str = "",
+    url: str | None = None,
+) -> ParsedDocument:
+    """One document of a known kind (a value of ``SUPPORTED_SUFFIXES``) from its bytes."""
+    if kind == "html":
+        return extract.parse_html(data, source_uri, fallback_title, default_language, url=url)
+    if kind == "pdf":
+        return extract.parse_pdf(data, source_uri, fallback_title, default_language, url=url)
+    if kind == "docx":
+        return extract.parse_docx(data, source_uri, fallback_title, default_language, url=url)
+    if kind == "text":
+        text = extract.decode_text(data)
+        return extract.parse_text(text, source_uri, fallback_title, default_language, url=url)
     try:
-        text = path.read_bytes().decode("utf-8-sig").replace("\x00", "")
+        text = data.decode("utf-8-sig").replace("\x00", "")
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     if kind == "faq":
-        rows = _faq_rows_json(text) if path.suffix.lower() == ".json" else _faq_rows_csv(text)
-        return _faq_document(rows, source_uri, path.stem, default_language)
-    return parse_markdown(text, source_uri, path.stem, default_language)
+        rows = _faq_rows_json(text) if suffix.lower() == ".json" else _faq_rows_csv(text)
+        return _faq_document(rows, source_uri, fallback_title, default_language)
+    return parse_markdown(text, source_uri, fallback_title, default_language, url=url)
 
 
 def _faq_rows_json(text: str) -> list[Any]:
@@ -204,8 +206,15 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
 def parse_markdown(
-    text: str, source_uri: str, fallback_title: str, default_language: str
+    text: str,
+    source_uri: str,
+    fallback_title: str,
+    default_language: str,
+    *,
+    url: str | None = None,
 ) -> ParsedDocument:
+    """Sections on headings; front matter may declare ``title``, ``language`` and ``url``
+    (``url`` wins over the one given)."""
     meta: dict[str, str] = {}
     match = _FRONT_MATTER.match(text)
     if match:
@@ -220,28 +229,20 @@ def parse_markdown(
             f"front matter language '{declared}' is not one of {', '.join(LANGUAGES)}"
         )
     language = declared or detect_language(text, default=default_language)
-    url = meta.get("url") or None
+    url = meta.get("url") or url
     if url is not None and (len(url) > 1000 or not url.startswith(("http://", "https://"))):
         raise SourceError(
             f"front matter url must be an http(s) URL of at most 1000 characters: {url[:80]!r}"
         )
 
-    sections: list[tuple[list[str], list[str]]] = []  # (heading path, paragraphs)
+    sections = [Section([])]
     path: list[tuple[int, str]] = []
-    paragraphs: list[str] = []
     current: list[str] = []
 
     def close_paragraph() -> None:
         if current:
-            paragraphs.append("\n".join(current).strip())
+            sections[-1].blocks.append("\n".join(current).strip())
             current.clear()
-
-    def close_section() -> None:
-        close_paragraph()
-        body = [p for p in paragraphs if p]
-        if body:
-            sections.append(([h for _, h in path], list(body)))
-        paragraphs.clear()
 
     in_code = False
     for line in text.splitlines():
@@ -249,48 +250,25 @@ def parse_markdown(
             in_code = not in_code
         heading = None if in_code else _HEADING.match(line)
         if heading:
-            close_section()
+            close_paragraph()
             level = len(heading.group(1))
             path[:] = [(lv, h) for lv, h in path if lv < level] + [(level, heading.group(2))]
+            sections.append(Section([h for _, h in path]))
         elif not line.strip() and not in_code:
             close_paragraph()
         else:
             current.append(line)
-    close_section()
+    close_paragraph()
 
     title = meta.get("title") or next(
         (h for h in (_HEADING.match(line) for line in text.splitlines()) if h), None
     )
     doc_title = title.group(2) if isinstance(title, re.Match) else (title or fallback_title)
-    chunks = []
-    for heading_path, body in sections:
-        for piece in _bounded(body):
-            chunks.append(
-                ParsedChunk(
-                    kind="section",
-                    title=heading_path[-1] if heading_path else doc_title,
-                    text=piece,
-                    language=language,
-                    heading_path=heading_path,
-                    url=url,
-                )
-            )
-    if not chunks:
-        raise SourceError("the document has no text")
-    return ParsedDocument(source_uri, doc_title, "markdown", language, url, chunks)
-
-
-def _bounded(paragraphs: list[str]) -> list[str]:
-    """Group paragraphs into pieces of at most MAX_SECTION_CHARS; a longer paragraph stays whole."""
-    pieces: list[str] = []
-    current: list[str] = []
-    size = 0
-    for paragraph in paragraphs:
-        if current and size + len(paragraph) > MAX_SECTION_CHARS:
-            pieces.append("\n\n".join(current))
-            current, size = [], 0
-        current.append(paragraph)
-        size += len(paragraph) + 2
-    if current:
-        pieces.append("\n\n".join(current))
-    return pieces
+    return build_document(
+        sections,
+        source_uri=source_uri,
+        title=doc_title,
+        format="markdown",
+        language=language,
+        url=url,
+    )

@@ -1,0 +1,89 @@
+import threading
+
+import numpy as np
+import pytest
+
+from libriassist.ai.embedder import Vectors, embed_query, l2_normalise, query_cache
+from libriassist.ai.query_cache import QueryCache
+
+
+class CountingEmbedder:
+    dim = 3
+
+    def __init__(self, model_id: str = "counting") -> None:
+        self.model_id = model_id
+        self.queries: list[list[str]] = []
+
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        self.queries.append(texts)
+        return l2_normalise([[len(t), 1.0, len(self.queries)] for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> Vectors:
+        raise AssertionError("a query never needs passages")
+
+
+async def test_a_repeated_question_does_not_call_the_embedder() -> None:
+    embedder = CountingEmbedder()
+    first = await embed_query(embedder, "Où est ma commande ?")
+    second = await embed_query(embedder, "Où est ma commande ?")
+    assert embedder.queries == [["Où est ma commande ?"]]
+    assert np.array_equal(first, second)
+    with pytest.raises(ValueError):
+        second[0] = 0  # shared with the cache: read-only
+
+
+async def test_the_model_is_part_of_the_key() -> None:
+    one, other = CountingEmbedder("one"), CountingEmbedder("other")
+    await embed_query(one, "hello")
+    await embed_query(other, "hello")
+    await embed_query(one, "hello ")
+    assert one.queries == [["hello"], ["hello "]]
+    assert other.queries == [["hello"]]
+
+
+async def test_size_zero_turns_the_cache_off() -> None:
+    query_cache.resize(0)
+    embedder = CountingEmbedder()
+    await embed_query(embedder, "hello")
+    await embed_query(embedder, "hello")
+    assert len(embedder.queries) == 2
+    assert len(query_cache) == 0
+
+
+def test_least_recently_used_goes_first() -> None:
+    cache = QueryCache(2)
+    vector = np.ones(3, dtype=np.float32)
+    cache.put("m", "a", vector)
+    cache.put("m", "b", vector)
+    assert cache.get("m", "a") is not None  # a is now the most recent
+    cache.put("m", "c", vector)
+    assert cache.get("m", "b") is None
+    assert cache.get("m", "a") is not None and cache.get("m", "c") is not None
+    cache.resize(1)
+    assert len(cache) == 1 and cache.get("m", "c") is not None
+
+
+def test_threads_share_it_safely() -> None:
+    cache = QueryCache(64)
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        try:
+            for _ in range(2000):
+                text = str(int(rng.integers(0, 200)))
+                hit = cache.get("m", text)
+                if hit is None:
+                    cache.put("m", text, np.full(3, float(text), dtype=np.float32))
+                else:
+                    assert hit[0] == float(text)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(cache) == 64

@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libriassist.ai.embedder import Embedder
+from libriassist.knowledge.retrieval import lexical_weight
+from tests.factories import Tenant, ingest_faq
+
+FAQ = [
+    {
+        "question": "Comment suivre ma commande ?",
+        "answer": "Votre numéro de commande a la forme PAP-123456 ; suivez-la dans votre compte.",
+        "language": "fr",
+    },
+    {
+        "question": "Quels sont les délais de livraison ?",
+        "answer": "Comptez 7 à 8 jours ouvrés en France métropolitaine.",
+        "language": "fr",
+    },
+    {
+        "question": "Quel papier pour un roman ?",
+        "answer": "Un papier bouffant crème de 80 g, agréable à lire.",
+        "language": "fr",
+    },
+    {
+        "question": "Acceptez-vous PayPal ?",
+        "answer": "Oui, ainsi que la carte bancaire et le virement.",
+        "language": "fr",
+    },
+]
+
+
+async def search(
+    client: httpx.AsyncClient, tenant: Tenant, query: str, mode: str, language: str | None = None
+) -> list[dict[str, object]]:
+    body: dict[str, object] = {"query": query, "mode": mode, "limit": 4}
+    if language:
+        body["language"] = language
+    response = await client.post(
+        "/api/v1/admin/kb/search", json=body, headers=tenant.admin_headers()
+    )
+    assert response.status_code == 200, response.text
+    hits: list[dict[str, object]] = response.json()["hits"]
+    return hits
+
+
+async def test_the_three_modes_rank_the_tenants_chunks(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    await ingest_faq(maker, embedder, tenant.id, FAQ, tmp_path / "kb", name="shop.json")
+    for mode in ("lexical", "dense", "hybrid"):
+        hits = await search(client, tenant, "Quels sont les délais de livraison ?", mode)
+        assert hits[0]["question"] == "Quels sont les délais de livraison ?", mode
+    exact = await search(client, tenant, "PAP-123456", "lexical")
+    assert exact[0]["question"] == "Comment suivre ma commande ?"
+    assert exact[0]["lexical"] > 0 and exact[-1]["lexical"] == 0
+
+
+async def test_a_darija_question_finds_a_french_entry(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    await ingest_faq(maker, embedder, tenant.id, FAQ, tmp_path / "kb", name="shop.json")
+    hits = await search(client, tenant, "wach kat9blo PayPal?", "hybrid", "ary")
+    assert hits[0]["question"] == "Acceptez-vous PayPal ?"
+    hits = await search(client, tenant, "شحال كياخد التوصيل؟", "hybrid", "ary")
+    assert "livraison" in str(hits[0]["question"])
+
+
+def test_lexical_weight_follows_the_evidence() -> None:
+    assert lexical_weight(0.0) == 0.0
+    assert 0 < lexical_weight(0.5) < lexical_weight(1.0) < 1
