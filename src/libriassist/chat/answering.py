@@ -65,7 +65,7 @@ def plan_reply(
 ) -> ReplyPlan:
     if intent == "greeting":
         return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
-    confident = [h for h in hits if h.score >= min_score and h.lift >= min_lift]
+    confident = [h for h in hits if is_confident(h, hits, min_score, min_lift)]
     if intent == "human_handoff":
         return ReplyPlan("handoff", language, intent, tenant_name, grounds=confident[:1])
     if not confident:
@@ -80,6 +80,22 @@ def plan_reply(
         None,
     )
     return ReplyPlan("answer", language, intent, tenant_name, grounds=[in_language or best])
+
+
+# A match whose words clearly stand out (BM25 well ahead of every other hit) may stand a
+# little less far above chance by meaning: "reliure spirale" is said in so many words.
+LEXICAL_DOMINANCE = 1.8
+LEXICAL_LIFT_DISCOUNT = 0.01
+
+
+def is_confident(hit: SearchHit, hits: list[SearchHit], min_score: float, min_lift: float) -> bool:
+    if hit.score < min_score:
+        return False
+    if hit.lift >= min_lift:
+        return True
+    others = max((h.lexical for h in hits if h is not hit), default=0.0)
+    dominant = hit.lexical > 0 and hit.lexical >= LEXICAL_DOMINANCE * others
+    return dominant and hit.lift >= min_lift - LEXICAL_LIFT_DISCOUNT
 
 
 class ReplyWriter(Protocol):

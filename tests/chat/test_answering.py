@@ -1,0 +1,39 @@
+from libriassist.chat.answering import is_confident
+from libriassist.knowledge.schemas import SearchHit
+
+
+def hit(score: float, lift: float, lexical: float, title: str = "t") -> SearchHit:
+    return SearchHit(
+        chunk_id=title,
+        document_id="d",
+        kind="faq",
+        title=title,
+        question=title,
+        text="x",
+        language="fr",
+        url=None,
+        source_uri="faq.json",
+        score=score,
+        lift=lift,
+        lexical=lexical,
+        rank_score=0.0,
+    )
+
+
+def test_a_clear_match_by_meaning_is_confident() -> None:
+    best = hit(0.90, 0.06, 0.0)
+    assert is_confident(best, [best], min_score=0.8, min_lift=0.03)
+
+
+def test_a_match_standing_out_by_its_words_needs_less_lift() -> None:
+    spiral, other = hit(0.86, 0.027, 7.8, "a"), hit(0.84, 0.01, 3.6, "b")
+    assert is_confident(spiral, [spiral, other], min_score=0.8, min_lift=0.03)
+
+
+def test_off_topic_questions_are_not_confident() -> None:
+    pizza, other = hit(0.80, -0.007, 4.05, "a"), hit(0.80, -0.006, 3.8, "b")
+    assert not is_confident(pizza, [pizza, other], min_score=0.8, min_lift=0.03)
+    australia, rest = hit(0.77, 0.018, 1.2, "a"), hit(0.77, 0.015, 0.0, "b")
+    assert not is_confident(australia, [australia, rest], min_score=0.75, min_lift=0.03)
+    shared_words, twin = hit(0.85, 0.025, 4.0, "a"), hit(0.84, 0.02, 3.9, "b")
+    assert not is_confident(shared_words, [shared_words, twin], min_score=0.8, min_lift=0.03)
