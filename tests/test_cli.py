@@ -213,3 +213,21 @@ async def test_tenant_ids_must_be_slugs(settings: Settings, client: httpx.AsyncC
         assert result.returncode == 1 and "not a valid tenant id" in result.stderr, bad
     nameless = cli(settings, "tenants", "create", "مكتبة")
     assert nameless.returncode == 1 and "--id" in nameless.stderr
+
+
+async def test_kb_sync_mirrors_a_folder(
+    settings: Settings, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    cli(settings, "tenants", "create", "Sync Shop", "--origin", "https://sync.example")
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "faq.json").write_text(json.dumps(FAQ), encoding="utf-8")
+    (folder / "old.md").write_text(
+        "---\nlanguage: en\n---\n# Old\nAn old page.\n", encoding="utf-8"
+    )
+    first = cli(settings, "kb", "sync", "sync-shop", str(folder), "--json")
+    assert first.returncode == 0, first.stderr
+    (folder / "old.md").unlink()
+    second = cli(settings, "kb", "sync", "sync-shop", str(folder))
+    assert second.returncode == 0
+    assert "removed   old.md" in second.stdout and "unchanged faq.json" in second.stdout

@@ -288,11 +288,60 @@ def kb_ingest(
         _fail(str(exc))
     finally:
         progress.close()
+    _print_report(report, as_json)
+
+
+@kb_app.command("sync")
+def kb_sync(
+    tenant_id: str,
+    source: Annotated[
+        str,
+        typer.Argument(help="The folder, file or http(s) URL to mirror.", metavar="PATH|URL"),
+    ],
+    max_pages: Annotated[int, typer.Option(help="URL sources: most pages fetched.")] = 100,
+    max_depth: Annotated[
+        int, typer.Option(help="URL sources: link steps followed from a page (0 = the page).")
+    ] = 0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Make the knowledge base match a source: add and update what changed, remove what
+    the source no longer has, embed nothing that did not change."""
+    from libriassist.ai.embedder import embedder_from_settings
+    from libriassist.knowledge import service as knowledge_service
+
+    settings = _settings()
+    if not source.startswith(("http://", "https://")) and not Path(source).exists():
+        _fail(f"no such file or folder: {source}")
+    embedder = embedder_from_settings(settings)
+    progress = StageProgress(enabled=not as_json)
+    try:
+        report = _with_database(
+            lambda maker: knowledge_service.sync_source(
+                maker,
+                tenant_id,
+                embedder,
+                source,
+                max_pages=max_pages,
+                max_depth=max_depth,
+                progress=progress,
+            )
+        )
+    finally:
+        progress.close()
+    _print_report(report, as_json)
+
+
+def _print_report(report: Any, as_json: bool) -> None:
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
         for f in report.files:
-            detail = f.error if f.status == "error" else f"{f.chunks} chunks, {f.embedded} embedded"
+            if f.status == "error":
+                detail = f.error
+            elif f.status == "removed":
+                detail = "no longer in the source"
+            else:
+                detail = f"{f.chunks} chunks, {f.embedded} embedded"
             typer.echo(f"{f.status:<9} {f.source_uri}: {detail}")
     if report.failed:
         raise typer.Exit(2)

@@ -43,6 +43,7 @@ async def ingest_path(
     embedder: Embedder,
     path: Path,
     progress: Progress | None = None,
+    source: str = "",
 ) -> IngestReport:
     """Ingest a file or every file of a folder. A broken file is reported and skipped;
     the others go on. Unchanged files (same content hash, same model) cost nothing."""
@@ -59,7 +60,7 @@ async def ingest_path(
             parsed.append(parse_file(file, source_uri, tenant.default_language))
         except SourceError as exc:
             failed.append(FileResult(source_uri=source_uri, status="error", error=str(exc)))
-    results = await ingest_documents(maker, tenant_id, embedder, parsed, progress)
+    results = await ingest_documents(maker, tenant_id, embedder, parsed, progress, source)
     order = {file.relative_to(root).as_posix(): n for n, file in enumerate(files)}
     return IngestReport(files=sorted(failed + results, key=lambda r: order.get(r.source_uri, 0)))
 
@@ -70,12 +71,13 @@ async def ingest_documents(
     embedder: Embedder,
     documents: Sequence[ParsedDocument],
     progress: Progress | None = None,
+    source: str = "",
 ) -> list[FileResult]:
     """Store parsed documents (insert, or replace by source URI), embedding only chunk
     text the tenant has not embedded with this model before."""
     async with maker() as session:
         existing = await DocumentRepository(session, tenant_id).hashes_by_source(
-            [d.source_uri for d in documents]
+            [d.source_uri for d in documents], source
         )
     results: dict[str, FileResult] = {}
     changed: list[ParsedDocument] = []
@@ -98,7 +100,7 @@ async def ingest_documents(
         try:
             async for session in session_scope(maker):
                 for document in batch:
-                    await _write_document(session, tenant_id, embedder, document, vectors)
+                    await _write_document(session, tenant_id, embedder, document, vectors, source)
                 await tenants_service.new_kb_revision(session, tenant_id)
         except IntegrityError:
             for document in batch:
@@ -165,12 +167,15 @@ async def _write_document(
     embedder: Embedder,
     parsed: ParsedDocument,
     vectors: dict[str, bytes],
+    source: str,
 ) -> None:
     documents = DocumentRepository(session, tenant_id)
     chunks = ChunkRepository(session, tenant_id)
-    document = await documents.by_source(parsed.source_uri)
+    document = await documents.by_source(parsed.source_uri, source)
     if document is None:
-        document = documents.add(KnowledgeDocument(id=new_id(), source_uri=parsed.source_uri))
+        document = documents.add(
+            KnowledgeDocument(id=new_id(), source_uri=parsed.source_uri, source=source)
+        )
     else:
         await chunks.remove_of_document(document.id)
     document.title = parsed.title[:500]
@@ -212,6 +217,7 @@ async def ingest_url(
     max_pages: int = 100,
     max_depth: int = 0,
     progress: Progress | None = None,
+    source: str = "",
 ) -> IngestReport:
     """Ingest a web page (following links up to ``max_depth``) or every page of a sitemap."""
     from libriassist.knowledge.crawl import PageError, fetch_url_documents
@@ -236,5 +242,51 @@ async def ingest_url(
         if isinstance(page, PageError)
     ]
     documents = [page for page in pages if not isinstance(page, PageError)]
-    results = await ingest_documents(maker, tenant_id, embedder, documents, progress)
+    results = await ingest_documents(maker, tenant_id, embedder, documents, progress, source)
     return IngestReport(files=results + failed)
+
+
+def source_key(source: str) -> str:
+    """How a sync source is remembered: a URL as given, a path made absolute."""
+    if source.startswith(("http://", "https://")):
+        return source
+    return str(Path(source).expanduser().resolve())
+
+
+async def sync_source(
+    maker: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    embedder: Embedder,
+    source: str,
+    *,
+    max_pages: int = 100,
+    max_depth: int = 0,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Converge the KB to a source: new and changed documents in, unchanged ones untouched
+    (nothing embedded), documents the source no longer has removed. A document that
+    failed to load this time is kept as it was, and a source that yields nothing at all
+    removes nothing (a site down is not a site emptied)."""
+    key = source_key(source)
+    if key.startswith(("http://", "https://")):
+        report = await ingest_url(
+            maker,
+            tenant_id,
+            embedder,
+            key,
+            max_pages=max_pages,
+            max_depth=max_depth,
+            progress=progress,
+            source=key,
+        )
+    else:
+        report = await ingest_path(maker, tenant_id, embedder, Path(key), progress, source=key)
+    present = {f.source_uri for f in report.files}
+    loaded = any(f.status != "error" for f in report.files)
+    async for session in session_scope(maker):
+        documents = DocumentRepository(session, tenant_id)
+        removed = await documents.remove_missing(key, present) if loaded else []
+        if removed:
+            await tenants_service.new_kb_revision(session, tenant_id)
+    report.files.extend(FileResult(source_uri=uri, status="removed") for uri in removed)
+    return report

@@ -9,12 +9,18 @@ from libriassist.db import Base, TimestampMixin
 class KnowledgeDocument(TimestampMixin, Base):
     __tablename__ = "knowledge_documents"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "source_uri", name="uq_knowledge_documents_tenant_source"),
+        UniqueConstraint(
+            "tenant_id", "source", "source_uri", name="uq_knowledge_documents_tenant_source_uri"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     source_uri: Mapped[str] = mapped_column(String(1000))
+    # The folder, file or URL a sync brought it from ("" when ingested by hand): a later
+    # sync of the same source removes the documents it no longer lists, and two sources
+    # may each have a "faq.json".
+    source: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     title: Mapped[str] = mapped_column(String(500))
     format: Mapped[str] = mapped_column(String(16))  # faq | markdown
     language: Mapped[str] = mapped_column(String(8))

@@ -12,13 +12,15 @@ from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
 class DocumentRepository(TenantRepository[KnowledgeDocument]):
     model = KnowledgeDocument
 
-    async def by_source(self, source_uri: str) -> KnowledgeDocument | None:
-        stmt = self.select().where(KnowledgeDocument.source_uri == source_uri)
+    async def by_source(self, source_uri: str, source: str = "") -> KnowledgeDocument | None:
+        stmt = self.select().where(
+            KnowledgeDocument.source_uri == source_uri, KnowledgeDocument.source == source
+        )
         document: KnowledgeDocument | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return document
 
     async def hashes_by_source(
-        self, source_uris: list[str]
+        self, source_uris: list[str], source: str = ""
     ) -> dict[str, tuple[str, int, set[str]]]:
         """source URI -> (content hash, chunk count, embedding models of its chunks)."""
         out: dict[str, tuple[str, int, set[str]]] = {}
@@ -31,7 +33,10 @@ class DocumentRepository(TenantRepository[KnowledgeDocument]):
                     KnowledgeChunk.embedding_model,
                 )
                 .outerjoin(KnowledgeChunk, KnowledgeChunk.document_id == KnowledgeDocument.id)
-                .where(KnowledgeDocument.source_uri.in_(source_uris[start : start + 500]))
+                .where(
+                    KnowledgeDocument.source_uri.in_(source_uris[start : start + 500]),
+                    KnowledgeDocument.source == source,
+                )
                 .distinct()
             )
             for uri, content_hash, count, model in (await self.session.execute(stmt)).all():
@@ -39,6 +44,17 @@ class DocumentRepository(TenantRepository[KnowledgeDocument]):
                 if model:
                     entry[2].add(model)
         return out
+
+    async def remove_missing(self, source: str, keep: set[str]) -> list[str]:
+        """Delete this source's documents whose URI is not in ``keep``; return their URIs."""
+        stmt = self.select(KnowledgeDocument.id, KnowledgeDocument.source_uri).where(
+            KnowledgeDocument.source == source
+        )
+        gone = [(i, uri) for i, uri in (await self.session.execute(stmt)).all() if uri not in keep]
+        for start in range(0, len(gone), 500):
+            ids = [i for i, _ in gone[start : start + 500]]
+            await self.session.execute(self.delete().where(KnowledgeDocument.id.in_(ids)))
+        return [uri for _, uri in gone]
 
     async def list(self, limit: int, offset: int) -> list[KnowledgeDocument]:
         stmt = self.select().order_by(KnowledgeDocument.source_uri).limit(limit).offset(offset)

@@ -23,7 +23,7 @@ class DocumentOut(BaseModel):
 
 class FileResult(BaseModel):
     source_uri: str
-    status: Literal["ingested", "updated", "unchanged", "error"]
+    status: Literal["ingested", "updated", "unchanged", "removed", "error"]
     chunks: int = 0
     embedded: int = 0
     error: str | None = None

@@ -11,7 +11,12 @@ from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.errors import NotFound
 from libriassist.kit.language import detect_language
 from libriassist.knowledge.index import IndexCache, IndexedChunk, TenantIndex
-from libriassist.knowledge.ingestion import ingest_documents, ingest_path, ingest_url
+from libriassist.knowledge.ingestion import (
+    ingest_documents,
+    ingest_path,
+    ingest_url,
+    sync_source,
+)
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.models import KnowledgeDocument
 from libriassist.knowledge.repository import ChunkRepository, DocumentRepository
@@ -27,6 +32,7 @@ __all__ = [
     "list_documents",
     "load_index",
     "search",
+    "sync_source",
 ]
 
 log = logging.getLogger("libriassist.knowledge")
