@@ -188,6 +188,16 @@ async def test_serve_runs_several_workers_on_the_configured_database(
                     headers=headers,
                 )
                 assert "3 à 5 jours" in answer.json()["answer"]
+            # Hot reload: an ingest from another process is seen by every worker at once.
+            kb = tmp_path / "new-kb"
+            kb.mkdir()
+            (kb / "gifts.json").write_text(json.dumps(FAQ), encoding="utf-8")
+            assert cli(settings, "kb", "ingest", tenant.id, str(kb)).returncode == 0  # type: ignore[attr-defined]
+            for _ in range(6):
+                answer = await http.post(
+                    "/api/v1/chat", json={"message": "Do you sell gift cards?"}, headers=headers
+                )
+                assert "20 to 200 euros" in answer.json()["answer"]
     finally:
         server.terminate()
         server.wait(timeout=20)
