@@ -235,6 +235,12 @@ def tenants_delete(
 # --- knowledge base -------------------------------------------------------------------
 
 
+MaxPages = Annotated[int, typer.Option(help="URL sources: most pages fetched.")]
+MaxDepth = Annotated[
+    int, typer.Option(help="URL sources: link steps followed from a page (0 = the page).")
+]
+
+
 @kb_app.command("ingest")
 def kb_ingest(
     tenant_id: str,
@@ -246,10 +252,8 @@ def kb_ingest(
             metavar="PATH|URL",
         ),
     ],
-    max_pages: Annotated[int, typer.Option(help="URL sources: most pages fetched.")] = 100,
-    max_depth: Annotated[
-        int, typer.Option(help="URL sources: link steps followed from a page (0 = the page).")
-    ] = 0,
+    max_pages: MaxPages = 100,
+    max_depth: MaxDepth = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest files or web pages into a tenant's knowledge base. Unchanged ones are skipped."""
@@ -298,10 +302,8 @@ def kb_sync(
         str,
         typer.Argument(help="The folder, file or http(s) URL to mirror.", metavar="PATH|URL"),
     ],
-    max_pages: Annotated[int, typer.Option(help="URL sources: most pages fetched.")] = 100,
-    max_depth: Annotated[
-        int, typer.Option(help="URL sources: link steps followed from a page (0 = the page).")
-    ] = 0,
+    max_pages: MaxPages = 100,
+    max_depth: MaxDepth = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Make the knowledge base match a source: add and update what changed, remove what

@@ -71,12 +71,6 @@ class MalformedJson(AppError):
     message = "The request body is not valid JSON."
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
-    message = "The request body is too large."
-
-
 class MessageTooLong(AppError):
     status_code = 422
     code = "message_too_long"
@@ -86,10 +80,6 @@ class InvalidRequest(AppError):
     status_code = 422
     code = "invalid_request"
     message = "The request does not match the expected schema."
-
-
-class UnsupportedSource(AppError):
-    code = "unsupported_source"
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from fastapi.responses import JSONResponse
 
 from libriassist import migrate
 from libriassist.api import AppResources
+from libriassist.errors import error_body
 
 router = APIRouter(tags=["operations"])
 
@@ -29,4 +30,4 @@ async def readyz(resources: AppResources) -> JSONResponse:
 
 
 def _not_ready(code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=503)
+    return JSONResponse(error_body(code, message), status_code=503)

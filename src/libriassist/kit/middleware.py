@@ -93,20 +93,7 @@ class BodySizeLimitMiddleware:
         return f"The request body is larger than {self.max_bytes} bytes."
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"error": {"code": "payload_too_large", "message": self._message()}}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json_error(send, 413, "payload_too_large", self._message())
 
 
 class UnhandledErrorMiddleware:
@@ -138,22 +125,12 @@ class UnhandledErrorMiddleware:
             log.exception("unhandled error", extra={"path": scope["path"]})
             if started:
                 return
-            body = json.dumps(
-                {
-                    "error": {
-                        "code": "internal_error",
-                        "message": "Something went wrong on our side.",
-                    }
-                }
-            ).encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 500,
-                    "headers": [
-                        (b"content-type", b"application/json"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+            await send_json_error(send, 500, "internal_error", "Something went wrong on our side.")
+
+
+async def send_json_error(send: Send, status: int, code: str, message: str) -> None:
+    """The JSON error envelope, sent from below the framework (no exception handlers here)."""
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

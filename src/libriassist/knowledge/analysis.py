@@ -76,10 +76,6 @@ def arabizi_skeleton(token: str) -> str:
     return head + tail
 
 
-def is_arabizi_token(token: str) -> bool:
-    return bool(_ARABIZI_DIGIT.search(token))
-
-
 def analyse(text: str, language: str) -> list[str]:
     """Terms of ``text`` for the BM25 index, analysed as ``language``."""
     text = unicodedata.normalize("NFKC", text).casefold()

@@ -59,6 +59,9 @@ class IndexCache:
         self._locks: dict[str, asyncio.Lock] = {}
         self._background: dict[str, npt.NDArray[np.float32]] = {}
 
+    def cached_background(self, embedder: Embedder) -> npt.NDArray[np.float32] | None:
+        return self._background.get(embedder.model_id)
+
     def background(self, embedder: Embedder) -> npt.NDArray[np.float32]:
         """The background questions embedded as passages, once per model."""
         if embedder.model_id not in self._background:

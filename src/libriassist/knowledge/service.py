@@ -110,7 +110,9 @@ async def search(
     language = language or detect_language(query)
     vector = await embed_query(embedder, query)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
-    background = await asyncio.to_thread(cache.background, embedder)  # embeds once per model
+    background = cache.cached_background(embedder)
+    if background is None:  # embedded once per model and process, off the event loop
+        background = await asyncio.to_thread(cache.background, embedder)
     baseline = float((background @ vector).mean())
     return [
         SearchHit(
