@@ -28,6 +28,11 @@ CROSS_TENANT_CASES = {
     ("GET", "/api/v1/admin/kb/documents"),
     ("DELETE", "/api/v1/admin/kb/documents/{document_id}"),
     ("POST", "/api/v1/admin/kb/search"),
+    ("POST", "/api/v1/admin/kb/documents"),
+    ("GET", "/api/v1/admin/kb/documents/{document_id}"),
+    ("POST", "/api/v1/admin/kb/sync"),
+    ("GET", "/api/v1/admin/kb/jobs"),
+    ("GET", "/api/v1/admin/kb/jobs/{job_id}"),
 }
 
 
@@ -129,6 +134,40 @@ async def test_knowledge_does_not_cross_tenants(
     assert len(search.json()["hits"]) == 1
     async with maker() as session:
         assert len(await knowledge_service.list_documents(session, tenant.id)) == len(a_docs)
+
+
+async def test_uploads_jobs_and_syncs_do_not_cross_tenants(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    from tests.knowledge.test_jobs_api import upload, wait_for_job
+
+    a_docs = (await client.get("/api/v1/admin/kb/documents", headers=tenant.admin_headers())).json()
+    shown = await client.get(
+        f"/api/v1/admin/kb/documents/{a_docs[0]['id']}", headers=other_tenant.admin_headers()
+    )
+    assert shown.status_code == 404
+    # B uploads a file named like A's: it lands in B's knowledge base only.
+    started = await client.post(
+        "/api/v1/admin/kb/documents",
+        files=upload(("faq.json", b'[{"question": "Hola?", "answer": "Hola."}]')),
+        headers=other_tenant.admin_headers(),
+    )
+    job = await wait_for_job(client, other_tenant, started.json()["id"])
+    assert job["result"]["counts"] == {"updated": 1}
+    a_job = await client.get(f"/api/v1/admin/kb/jobs/{job['id']}", headers=tenant.admin_headers())
+    assert a_job.status_code == 404
+    assert (await client.get("/api/v1/admin/kb/jobs", headers=tenant.admin_headers())).json() == []
+    sync = await client.post(
+        "/api/v1/admin/kb/sync",
+        json={"url": "https://beta.example/faq"},
+        headers=other_tenant.admin_headers(),
+    )
+    assert sync.status_code == 202
+    assert (await client.get("/api/v1/admin/kb/jobs", headers=tenant.admin_headers())).json() == []
+    search = await client.post(
+        "/api/v1/admin/kb/search", json={"query": "Hola?"}, headers=tenant.admin_headers()
+    )
+    assert all(hit["text"] != "Hola." for hit in search.json()["hits"])
 
 
 async def test_a_tenant_recreated_under_the_same_id_never_sees_the_old_knowledge(

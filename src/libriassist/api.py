@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from libriassist.ai.embedder import Embedder
 from libriassist.config import Settings
 from libriassist.db import session_scope
+from libriassist.jobs.runner import JobRunner
 from libriassist.knowledge.index import IndexCache
 
 
@@ -23,6 +24,7 @@ class Resources:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     embedder: Embedder
+    job_runner: JobRunner
     index_cache: IndexCache = field(default_factory=IndexCache)
 
 

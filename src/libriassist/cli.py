@@ -463,6 +463,35 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker(
+    burst: Annotated[
+        bool, typer.Option(help="Run the jobs waiting now, then exit (for scripts and tests).")
+    ] = False,
+) -> None:
+    """Run knowledge-base jobs from the Redis queue (needs LIBRIASSIST_REDIS_URL).
+
+    Start as many as you like, on any machine that reaches the database and Redis."""
+    from redis.exceptions import RedisError
+
+    from libriassist.jobs.worker import run_worker
+    from libriassist.kit.logging import configure_logging
+
+    settings = _settings()
+    if not settings.redis_url:
+        _fail(
+            "set LIBRIASSIST_REDIS_URL: without Redis, jobs run inside the server processes "
+            "and no worker is needed"
+        )
+    configure_logging(settings.log_level, settings.log_json)
+    if asyncio.run(migrate.pending(settings.resolved_database_url)):
+        _fail("the database schema is missing or out of date: run `libriassist db upgrade`")
+    try:
+        run_worker(settings, burst=burst)
+    except RedisError as exc:
+        _fail(f"cannot use Redis at {_redacted(settings.redis_url)}: {exc}")
+
+
 @app.command("demo")
 def demo(
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,

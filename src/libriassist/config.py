@@ -105,10 +105,41 @@ class Settings(BaseSettings):
         description="A hit must also stand this far above the question's mean score against "
         "generic background questions.",
     )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for background jobs (and shared counters): when set, knowledge-base "
+        "jobs go to a queue that `libriassist worker` processes run; unset, each server "
+        "process runs them itself.",
+    )
+    job_queue: str = Field(
+        default="libriassist",
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Name of the Redis job queue (several deployments may share one Redis).",
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest knowledge-base upload request accepted by the admin API, in bytes.",
+    )
+    crawl_allow_private: bool = Field(
+        default=False,
+        description="Let syncs started from the admin API fetch private, loopback and "
+        "link-local addresses (off: a tenant admin cannot make the server probe its own "
+        "network). The CLI, run by the operator, may always.",
+    )
+    index_cache_chunks: int = Field(
+        default=500_000,
+        ge=0,
+        description="Knowledge chunks kept in memory per process across all tenants' indexes; "
+        "the least recently used tenants are dropped first (they reload on their next "
+        "question).",
+    )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")
 
-    @field_validator("embedding_url", "embedding_model", "embedding_api_key", mode="before")
+    @field_validator(
+        "embedding_url", "embedding_model", "embedding_api_key", "redis_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -15,6 +15,8 @@ from libriassist.config import Settings
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
+from libriassist.jobs.runner import job_runner
+from libriassist.jobs.service import JobRuntime
 from libriassist.kit.cors import TenantCorsMiddleware
 from libriassist.kit.logging import configure_logging
 from libriassist.kit.middleware import (
@@ -22,6 +24,8 @@ from libriassist.kit.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from libriassist.knowledge.index import IndexCache
+from libriassist.knowledge.router import UPLOAD_PATH
 from libriassist.knowledge.router import router as knowledge_router
 from libriassist.ops import router as ops_router
 from libriassist.platform import service as platform_service
@@ -38,16 +42,23 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.resolved_database_url)
+        maker = create_sessionmaker(engine)
+        model = embedder or embedder_from_settings(settings)
+        runner = job_runner(settings, JobRuntime(maker, model, settings))
         app.state.resources = Resources(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
-            embedder=embedder or embedder_from_settings(settings),
+            sessionmaker=maker,
+            embedder=model,
+            job_runner=runner,
+            index_cache=IndexCache(max_chunks=settings.index_cache_chunks),
         )
         await _close_stale_replies(app.state.resources)
+        await runner.start()
         try:
             yield
         finally:
+            await runner.stop()
             await engine.dispose()
 
     # The docs pages' scripts are served from the package, not a CDN: they work offline.
@@ -60,7 +71,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     install_error_handlers(app)
     # Outermost last: the request id wraps everything, CORS headers reach error replies too.
     app.add_middleware(UnhandledErrorMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={UPLOAD_PATH: settings.max_upload_bytes},
+    )
     app.add_middleware(TenantCorsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     for router in (

@@ -60,19 +60,22 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuses bodies over ``max_bytes`` before the app reads them (413, payload_too_large)."""
+    """Refuses bodies over ``max_bytes`` before the app reads them (413, payload_too_large).
+    ``larger`` gives some paths (uploads) a limit of their own."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.larger.get(scope["path"], self.default_max)
         declared = Headers(scope=scope).get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(send, max_bytes)
             return
         received = 0
 
@@ -83,17 +86,17 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, self._message())
+                if received > max_bytes:
+                    raise HTTPException(413, self._message(max_bytes))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _message(self) -> str:
-        return f"The request body is larger than {self.max_bytes} bytes."
+    def _message(self, max_bytes: int) -> str:
+        return f"The request body is larger than {max_bytes} bytes."
 
-    async def _refuse(self, send: Send) -> None:
-        await send_json_error(send, 413, "payload_too_large", self._message())
+    async def _refuse(self, send: Send, max_bytes: int) -> None:
+        await send_json_error(send, 413, "payload_too_large", self._message(max_bytes))
 
 
 class UnhandledErrorMiddleware:

@@ -5,6 +5,7 @@ ingest in any process is visible everywhere on the next question, without a rest
 """
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,8 +55,12 @@ class TenantIndex:
 
 
 class IndexCache:
-    def __init__(self) -> None:
-        self._indexes: dict[str, TenantIndex] = {}
+    """Each process's indexes, least recently used dropped first once they hold more than
+    ``max_chunks`` chunks in all (the index just loaded always stays)."""
+
+    def __init__(self, max_chunks: int = 500_000) -> None:
+        self.max_chunks = max_chunks
+        self._indexes: OrderedDict[str, TenantIndex] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
         self._background: dict[str, npt.NDArray[np.float32]] = {}
 
@@ -70,13 +75,27 @@ class IndexCache:
 
     def get(self, tenant_id: str, version: str) -> TenantIndex | None:
         index = self._indexes.get(tenant_id)
-        return index if index is not None and index.version == version else None
+        if index is None or index.version != version:
+            return None
+        self._indexes.move_to_end(tenant_id)
+        return index
 
     def lock(self, tenant_id: str) -> asyncio.Lock:
         return self._locks.setdefault(tenant_id, asyncio.Lock())
 
     def put(self, tenant_id: str, index: TenantIndex) -> None:
         self._indexes[tenant_id] = index
+        self._indexes.move_to_end(tenant_id)
+        while len(self._indexes) > 1 and self.chunk_count > self.max_chunks:
+            self._indexes.popitem(last=False)
 
     def drop(self, tenant_id: str) -> None:
         self._indexes.pop(tenant_id, None)
+
+    @property
+    def chunk_count(self) -> int:
+        return sum(len(index.chunks) for index in self._indexes.values())
+
+    def tenants(self) -> list[str]:
+        """Cached tenants, least recently used first."""
+        return list(self._indexes)

@@ -218,6 +218,7 @@ async def ingest_url(
     max_depth: int = 0,
     progress: Progress | None = None,
     source: str = "",
+    public_only: bool = False,
 ) -> IngestReport:
     """Ingest a web page (following links up to ``max_depth``) or every page of a sitemap."""
     from libriassist.knowledge.crawl import PageError, fetch_url_documents
@@ -235,6 +236,7 @@ async def ingest_url(
         max_pages=max_pages,
         max_depth=max_depth,
         progress=fetched,
+        public_only=public_only,
     )
     failed = [
         FileResult(source_uri=page.url, status="error", error=page.error)
@@ -262,6 +264,7 @@ async def sync_source(
     max_pages: int = 100,
     max_depth: int = 0,
     progress: Progress | None = None,
+    public_only: bool = False,
 ) -> IngestReport:
     """Converge the KB to a source: new and changed documents in, unchanged ones untouched
     (nothing embedded), documents the source no longer has removed. A document that
@@ -278,6 +281,7 @@ async def sync_source(
             max_depth=max_depth,
             progress=progress,
             source=key,
+            public_only=public_only,
         )
     else:
         report = await ingest_path(maker, tenant_id, embedder, Path(key), progress, source=key)

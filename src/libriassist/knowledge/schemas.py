@@ -1,9 +1,9 @@
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from libriassist.kit.text import CleanStr
+from libriassist.kit.text import CleanStr, HttpUrlStr
 
 
 class DocumentOut(BaseModel):
@@ -75,3 +75,61 @@ class SearchHit(BaseModel):
 
 class SearchResponse(BaseModel):
     hits: list[SearchHit]
+
+
+class ChunkOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    ordinal: int
+    kind: str
+    title: str
+    heading_path: list[str]
+    question: str | None
+    text: str
+    language: str
+    url: str | None
+    tags: list[str]
+    content_hash: str
+    embedding_model: str
+    embedding_dim: int
+
+
+class DocumentDetail(DocumentOut):
+    source: str = Field(
+        description="The folder, file or URL a sync brought it from; empty "
+        "when uploaded or ingested by hand."
+    )
+    chunks: list[ChunkOut]
+
+
+class SyncRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: HttpUrlStr = Field(
+        description="A web page or a sitemap. Folders on the server are synced with the CLI."
+    )
+    max_pages: int = Field(default=100, ge=1, le=10_000)
+    max_depth: int = Field(default=0, ge=0, le=5)
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    stage: str | None = Field(description="parse, fetch, embed or write while running.")
+    done: int
+    total: int
+    detail: str | None
+    eta_seconds: int | None = Field(description="Estimated seconds left in the current stage.")
+    attempts: int
+    result: dict[str, Any] | None = Field(
+        description="When ended: counts per file status, chunks embedded, and each file's "
+        "outcome (the first 1000)."
+    )
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

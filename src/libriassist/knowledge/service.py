@@ -18,7 +18,7 @@ from libriassist.knowledge.ingestion import (
     sync_source,
 )
 from libriassist.knowledge.lexical import LexicalIndex
-from libriassist.knowledge.models import KnowledgeDocument
+from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
 from libriassist.knowledge.repository import ChunkRepository, DocumentRepository
 from libriassist.knowledge.retrieval import Mode
 from libriassist.knowledge.schemas import SearchHit
@@ -32,6 +32,7 @@ __all__ = [
     "list_documents",
     "load_index",
     "search",
+    "show_document",
     "sync_source",
 ]
 
@@ -42,6 +43,16 @@ async def list_documents(
     session: AsyncSession, tenant_id: str, limit: int = 100, offset: int = 0
 ) -> list[KnowledgeDocument]:
     return await DocumentRepository(session, tenant_id).list(limit, offset)
+
+
+async def show_document(
+    session: AsyncSession, tenant_id: str, document_id: str
+) -> tuple[KnowledgeDocument, list[KnowledgeChunk]]:
+    document = await DocumentRepository(session, tenant_id).get(document_id)
+    if document is None:
+        raise NotFound("No such document.")
+    chunks = await ChunkRepository(session, tenant_id).of_document(document_id)
+    return document, sorted(chunks, key=lambda c: c.ordinal)
 
 
 async def delete_document(session: AsyncSession, tenant_id: str, document_id: str) -> None:

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -92,20 +92,35 @@ def list_source_files(path: Path) -> tuple[list[Path], Path]:
 
 
 def parse_file(path: Path, source_uri: str, default_language: str) -> ParsedDocument:
-    if len(source_uri) > 1000:
-        raise SourceError("path longer than 1000 characters")
-    kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
-    if kind is None:
-        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise SourceError(
-            f"unsupported file type '{path.suffix or path.name}' (supported: {supported})"
-        )
+    supported_kind(path.name)
     if path.stat().st_size > MAX_FILE_BYTES:
         raise SourceError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    data = path.read_bytes()
+    return parse_named_bytes(path.read_bytes(), path.name, source_uri, default_language)
+
+
+def supported_kind(name: str) -> str:
+    """The kind of document a file name stands for, or a clear error."""
+    suffix = PurePosixPath(name).suffix.lower()
+    kind = SUPPORTED_SUFFIXES.get(suffix)
+    if kind is None:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise SourceError(f"unsupported file type '{suffix or name}' (supported: {supported})")
+    return kind
+
+
+def parse_named_bytes(
+    data: bytes, name: str, source_uri: str, default_language: str
+) -> ParsedDocument:
+    """A file read or uploaded under ``name``: its suffix says what it holds."""
+    if len(source_uri) > 1000:
+        raise SourceError("path longer than 1000 characters")
+    kind = supported_kind(name)
+    if len(data) > MAX_FILE_BYTES:
+        raise SourceError(f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
     if not data.strip():
         raise SourceError("empty file")
-    return parse_bytes(data, kind, source_uri, path.stem, default_language, path.suffix)
+    stem = PurePosixPath(name).stem
+    return parse_bytes(data, kind, source_uri, stem, default_language, PurePosixPath(name).suffix)
 
 
 def parse_bytes(

@@ -1,0 +1,1 @@
+"""Background jobs: long knowledge-base work (uploads, syncs) tracked in the database."""

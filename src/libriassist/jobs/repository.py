@@ -1,0 +1,69 @@
+"""SQL for jobs. Reading and listing are tenant-scoped; claiming a job by id is what a
+runner does for any tenant, so those few statements are platform-level."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from libriassist.jobs.models import Job, JobFile
+from libriassist.kit.repository import TenantRepository
+
+
+class JobRepository(TenantRepository[Job]):
+    model = Job
+
+    async def recent(self, limit: int) -> list[Job]:
+        stmt = self.select().order_by(Job.created_at.desc(), Job.id).limit(limit)
+        return list((await self.session.execute(stmt)).scalars())
+
+
+class JobFileRepository(TenantRepository[JobFile]):
+    model = JobFile
+
+    async def of_job(self, job_id: str) -> list[JobFile]:
+        stmt = self.select().where(JobFile.job_id == job_id).order_by(JobFile.ordinal)
+        return list((await self.session.execute(stmt)).scalars())
+
+    async def remove_of_job(self, job_id: str) -> None:
+        await self.session.execute(self.delete().where(JobFile.job_id == job_id))
+
+
+def _runnable(stale_before: datetime) -> Any:
+    return or_(
+        Job.status == "queued",
+        (Job.status == "running") & (Job.heartbeat_at < stale_before),
+    )
+
+
+async def runnable_ids(session: AsyncSession, stale_before: datetime, limit: int) -> list[str]:
+    """Jobs waiting for a runner, oldest first: queued ones, and running ones whose
+    runner has stopped sending heartbeats."""
+    stmt = (
+        select(Job.id).where(_runnable(stale_before)).order_by(Job.created_at, Job.id).limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def claim(session: AsyncSession, job_id: str, stale_before: datetime, now: datetime) -> bool:
+    """Mark the job running for this runner if it is still runnable. Compare-and-set in
+    one UPDATE: of several runners racing for a job, exactly one wins."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, _runnable(stale_before))
+        .values(
+            status="running",
+            attempts=Job.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            error=None,
+        )
+    )
+    result: Any = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def by_id(session: AsyncSession, job_id: str) -> Job | None:
+    job: Job | None = await session.get(Job, job_id)
+    return job

@@ -1,0 +1,216 @@
+"""Creating, reading and running jobs.
+
+A runner (in a server process, or a `libriassist worker` fed by Redis) calls ``execute``
+with a job id: it claims the job in the database, runs the handler for its kind while a
+heartbeat writes progress every second, and records the outcome. Whoever runs the job,
+its status is read from the database, so it survives any process restart.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libriassist.ai.embedder import Embedder, EmbeddingError
+from libriassist.config import Settings
+from libriassist.db import session_scope, utcnow
+from libriassist.errors import AppError, NotFound
+from libriassist.jobs import repository
+from libriassist.jobs.models import Job, JobFile
+from libriassist.jobs.repository import JobFileRepository, JobRepository
+from libriassist.kit.ids import new_id
+from libriassist.knowledge.parsed import SourceError
+
+log = logging.getLogger("libriassist.jobs")
+
+HEARTBEAT_SECONDS = 1.0
+# A running job whose heartbeat is older than this has lost its runner (process killed,
+# machine gone): another runner takes it up.
+STALE_AFTER = timedelta(seconds=60)
+MAX_ATTEMPTS = 3
+
+
+class JobNotFound(NotFound):
+    code = "job_not_found"
+    message = "No job with this id."
+
+
+@dataclass
+class JobRuntime:
+    """What a job handler may use."""
+
+    maker: async_sessionmaker[AsyncSession]
+    embedder: Embedder
+    settings: Settings
+
+
+class JobProgress:
+    """The ingestion's progress callback: keeps the latest state for the heartbeat to
+    write, with an ETA from the current stage's rate."""
+
+    def __init__(self) -> None:
+        self.stage: str | None = None
+        self.done = 0
+        self.total = 0
+        self.detail: str | None = None
+        self.eta_seconds: int | None = None
+        self._stage_started = time.monotonic()
+
+    def __call__(self, stage: str, done: int, total: int, detail: str = "") -> None:
+        if stage != self.stage:
+            self.stage, self._stage_started = stage, time.monotonic()
+        self.done, self.total, self.detail = done, total, (detail or None)
+        elapsed = time.monotonic() - self._stage_started
+        if 0 < done < total and elapsed > 0:
+            self.eta_seconds = round((total - done) * elapsed / done)
+        else:
+            self.eta_seconds = 0 if total and done >= total else None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "done": self.done,
+            "total": self.total,
+            "detail": (self.detail or "")[:500] or None,
+            "eta_seconds": self.eta_seconds,
+        }
+
+
+Handler = Callable[[JobRuntime, Job, JobProgress], Awaitable[dict[str, Any]]]
+
+
+async def create_job(
+    session: AsyncSession,
+    tenant_id: str,
+    kind: str,
+    params: dict[str, Any],
+    files: list[tuple[str, bytes]] | None = None,
+) -> Job:
+    job = JobRepository(session, tenant_id).add(
+        Job(id=new_id(), kind=kind, status="queued", params=params)
+    )
+    await session.flush()
+    stored = JobFileRepository(session, tenant_id)
+    for ordinal, (name, content) in enumerate(files or []):
+        stored.add(JobFile(id=new_id(), job_id=job.id, ordinal=ordinal, name=name, content=content))
+    await session.flush()
+    return job
+
+
+async def get_job(session: AsyncSession, tenant_id: str, job_id: str) -> Job:
+    job = await JobRepository(session, tenant_id).get(job_id)
+    if job is None:
+        raise JobNotFound()
+    return job
+
+
+async def job_files(session: AsyncSession, tenant_id: str, job_id: str) -> list[JobFile]:
+    return await JobFileRepository(session, tenant_id).of_job(job_id)
+
+
+async def list_jobs(session: AsyncSession, tenant_id: str, limit: int = 50) -> list[Job]:
+    return await JobRepository(session, tenant_id).recent(limit)
+
+
+async def runnable_job_ids(maker: async_sessionmaker[AsyncSession], limit: int = 20) -> list[str]:
+    async with maker() as session:
+        return await repository.runnable_ids(session, utcnow() - STALE_AFTER, limit)
+
+
+async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]) -> bool:
+    """Run the job if this runner wins it; False when it was not runnable (another runner
+    has it, or it has ended). Cancellation hands the job back as queued."""
+    now = utcnow()
+    async for session in session_scope(runtime.maker):
+        claimed = await repository.claim(session, job_id, now - STALE_AFTER, now)
+    if not claimed:
+        return False
+    async with runtime.maker() as session:
+        job = await repository.by_id(session, job_id)
+    assert job is not None
+    handler = handlers.get(job.kind)
+    if handler is None:
+        await _finish(runtime, job_id, "failed", error=f"unknown job kind '{job.kind}'")
+        return True
+    if job.attempts > MAX_ATTEMPTS:
+        error = f"gave up after {MAX_ATTEMPTS} attempts: each time its runner stopped mid-way"
+        await _finish(runtime, job_id, "failed", error=error)
+        return True
+    log.info("job started", extra={"job_id": job_id, "kind": job.kind, "tenant_id": job.tenant_id})
+    progress = JobProgress()
+    heartbeat = asyncio.create_task(_heartbeat(runtime, job_id, progress))
+    try:
+        result = await handler(runtime, job, progress)
+    except asyncio.CancelledError:
+        heartbeat.cancel()
+        await asyncio.shield(_release(runtime, job_id))
+        raise
+    except (AppError, SourceError, EmbeddingError) as exc:
+        heartbeat.cancel()
+        await _finish(runtime, job_id, "failed", error=str(exc), progress=progress)
+    except Exception as exc:
+        heartbeat.cancel()
+        log.exception("job failed", extra={"job_id": job_id})
+        message = f"internal error ({type(exc).__name__}); the server log has the details"
+        await _finish(runtime, job_id, "failed", error=message, progress=progress)
+    else:
+        heartbeat.cancel()
+        await _finish(runtime, job_id, "succeeded", result=result, progress=progress)
+    log.info("job ended", extra={"job_id": job_id})
+    return True
+
+
+async def _heartbeat(runtime: JobRuntime, job_id: str, progress: JobProgress) -> None:
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        with contextlib.suppress(Exception):  # a missed beat is retried a second later
+            await _write(runtime, job_id, heartbeat_at=utcnow(), **progress.values())
+
+
+async def _write(runtime: JobRuntime, job_id: str, **values: Any) -> None:
+    async for session in session_scope(runtime.maker):
+        await session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running").values(**values)
+        )
+
+
+async def _release(runtime: JobRuntime, job_id: str) -> None:
+    # Stopped by its own runner (shutdown): not a failed attempt.
+    await _write(runtime, job_id, status="queued", attempts=Job.attempts - 1, heartbeat_at=None)
+    log.info("job handed back to the queue", extra={"job_id": job_id})
+
+
+async def _finish(
+    runtime: JobRuntime,
+    job_id: str,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+    progress: JobProgress | None = None,
+) -> None:
+    values: dict[str, Any] = progress.values() if progress else {}
+    if status == "succeeded":
+        values["eta_seconds"] = 0
+    values.update(status=status, result=result, error=error, finished_at=utcnow())
+    for attempt in range(5):  # the outcome must land even if the database blips
+        try:
+            async for session in session_scope(runtime.maker):
+                await session.execute(
+                    update(Job).where(Job.id == job_id, Job.status == "running").values(**values)
+                )
+                job = await repository.by_id(session, job_id)
+                if job is not None:
+                    await JobFileRepository(session, job.tenant_id).remove_of_job(job_id)
+            return
+        except Exception:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)

@@ -1,0 +1,1 @@
+from tests.knowledge.web import site  # noqa: F401 (a fixture)

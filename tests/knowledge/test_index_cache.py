@@ -1,0 +1,42 @@
+"""Each process keeps tenants' indexes within a chunk budget, least recently used out."""
+
+import numpy as np
+
+from libriassist.knowledge.index import IndexCache, IndexedChunk, TenantIndex
+from libriassist.knowledge.lexical import LexicalIndex
+
+
+def index(version: str, size: int) -> TenantIndex:
+    chunks = [
+        IndexedChunk(str(i), "d", "faq", "t", None, f"text {i}", "en", None, "faq.json")
+        for i in range(size)
+    ]
+    matrix = np.ones((size, 4), dtype=np.float32) / 2
+    return TenantIndex(
+        version, chunks, matrix, LexicalIndex([c.text for c in chunks], ["en"] * size)
+    )
+
+
+def test_the_least_recently_used_tenants_leave_first() -> None:
+    cache = IndexCache(max_chunks=10)
+    cache.put("a", index("v1", 4))
+    cache.put("b", index("v1", 4))
+    assert cache.get("a", "v1") is not None  # a is now the most recent
+    cache.put("c", index("v1", 4))  # 12 chunks > 10: b goes, a stays
+    assert cache.tenants() == ["a", "c"] and cache.chunk_count == 8
+    assert cache.get("b", "v1") is None
+
+
+def test_a_tenant_bigger_than_the_budget_is_still_served() -> None:
+    cache = IndexCache(max_chunks=5)
+    cache.put("a", index("v1", 3))
+    cache.put("huge", index("v1", 50))
+    assert cache.tenants() == ["huge"] and cache.get("huge", "v1") is not None
+
+
+def test_a_new_version_replaces_the_old_index() -> None:
+    cache = IndexCache(max_chunks=100)
+    cache.put("a", index("v1", 3))
+    assert cache.get("a", "v2") is None
+    cache.put("a", index("v2", 5))
+    assert cache.chunk_count == 5 and cache.get("a", "v2") is not None
