@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
 from libriassist.config import Settings
+from libriassist.curated.matching import CuratedCache
 from libriassist.db import session_scope
 from libriassist.knowledge.index import IndexCache
 
@@ -24,6 +25,7 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     embedder: Embedder
     index_cache: IndexCache = field(default_factory=IndexCache)
+    curated_cache: CuratedCache = field(default_factory=CuratedCache)
 
 
 def get_resources(request: Request) -> Resources:
