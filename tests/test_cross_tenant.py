@@ -33,6 +33,11 @@ CROSS_TENANT_CASES = {
     ("POST", "/api/v1/admin/kb/sync"),
     ("GET", "/api/v1/admin/kb/jobs"),
     ("GET", "/api/v1/admin/kb/jobs/{job_id}"),
+    ("GET", "/api/v1/admin/kb/curated"),
+    ("POST", "/api/v1/admin/kb/curated"),
+    ("GET", "/api/v1/admin/kb/curated/{answer_id}"),
+    ("PATCH", "/api/v1/admin/kb/curated/{answer_id}"),
+    ("DELETE", "/api/v1/admin/kb/curated/{answer_id}"),
 }
 
 
@@ -168,6 +173,45 @@ async def test_uploads_jobs_and_syncs_do_not_cross_tenants(
         "/api/v1/admin/kb/search", json={"query": "Hola?"}, headers=tenant.admin_headers()
     )
     assert all(hit["text"] != "Hola." for hit in search.json()["hits"])
+
+
+async def test_curated_answers_do_not_cross_tenants(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    curated = "/api/v1/admin/kb/curated"
+    pinned = await client.post(
+        curated,
+        json={"question": "¿Cuánto tarda el envío?", "answer": "ALPHA-PINNED: dos días."},
+        headers=tenant.admin_headers(),
+    )
+    assert pinned.status_code == 201
+    a_id = pinned.json()["id"]
+    b_headers = other_tenant.admin_headers()
+    # B's own pin, created through B's key, lands in B's tenant only.
+    b_pin = await client.post(
+        curated, json={"question": "Hola", "answer": "BETA-PINNED"}, headers=b_headers
+    )
+    assert b_pin.status_code == 201
+    assert [c["id"] for c in (await client.get(curated, headers=b_headers)).json()] == [
+        b_pin.json()["id"]
+    ]
+    for method, body in (("GET", None), ("PATCH", {"answer": "hijacked"}), ("DELETE", None)):
+        response = await client.request(method, f"{curated}/{a_id}", json=body, headers=b_headers)
+        assert response.status_code == 404, method
+        assert response.json()["error"]["code"] == "curated_answer_not_found"
+    # B's visitors never get A's pinned answer, even for the exact question.
+    b_chat = await client.post(
+        "/api/v1/chat",
+        json={"message": "¿Cuánto tarda el envío?"},
+        headers=other_tenant.widget_headers(),
+    )
+    assert "ALPHA-PINNED" not in b_chat.text and "48 horas" in b_chat.json()["answer"]
+    a_chat = await client.post(
+        "/api/v1/chat", json={"message": "Hola"}, headers=tenant.widget_headers()
+    )
+    assert "BETA-PINNED" not in a_chat.text
+    mine = await client.get(f"{curated}/{a_id}", headers=tenant.admin_headers())
+    assert mine.json()["answer"] == "ALPHA-PINNED: dos días."
 
 
 async def test_a_tenant_recreated_under_the_same_id_never_sees_the_old_knowledge(

@@ -48,3 +48,18 @@ def test_domains_reach_each_other_through_services() -> None:
 def test_conversations_never_reach_the_knowledge_code() -> None:
     for path in (SRC / "knowledge").rglob("*.py"):
         assert "libriassist.chat" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_the_chat_only_reads_curated_answers() -> None:
+    """No code path from a conversation to a curated write: the chat reaches curated
+    answers only through the read-only matcher, and the matcher writes nothing."""
+    for path in (SRC / "chat").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        imports = re.findall(r"from libriassist\.curated(\.\w+)? import", text)
+        assert set(imports) <= {".matching"}, f"{path.name} imports {imports}"
+        assert "curated_service" not in text and "curated.service" not in text, path.name
+    matcher = (SRC / "curated" / "matching.py").read_text(encoding="utf-8")
+    for write in (".add(", ".delete(", ".update(", "flush(", "commit(", "new_kb_revision"):
+        assert write not in matcher, write
+    for path in (SRC / "curated").rglob("*.py"):
+        assert "libriassist.chat" not in path.read_text(encoding="utf-8"), path.name

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
 from libriassist.config import Settings
+from libriassist.curated.matching import CuratedCache
 from libriassist.db import session_scope
 from libriassist.jobs.runner import JobRunner
 from libriassist.knowledge.index import IndexCache
@@ -26,6 +27,7 @@ class Resources:
     embedder: Embedder
     job_runner: JobRunner
     index_cache: IndexCache = field(default_factory=IndexCache)
+    curated_cache: CuratedCache = field(default_factory=CuratedCache)
 
 
 def get_resources(request: Request) -> Resources:

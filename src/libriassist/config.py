@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         "the least recently used tenants are dropped first (they reload on their next "
         "question).",
     )
+    curated_min_score: float = Field(
+        default=0.975,
+        ge=0,
+        le=1,
+        description="A visitor's question gets a curated answer when it is this similar to "
+        "one of its questions or paraphrases (an exact match after normalisation always does).",
+    )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")
 

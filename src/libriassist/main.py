@@ -12,6 +12,7 @@ from libriassist.ai.embedder import Embedder, embedder_from_settings
 from libriassist.api import Resources
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
+from libriassist.curated.router import router as curated_router
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         widget_router,
         tenants_router,
         knowledge_router,
+        curated_router,
         demo_router,
     ):
         app.include_router(router)

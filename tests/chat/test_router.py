@@ -196,9 +196,11 @@ async def test_reply_is_marked_interrupted_when_the_client_leaves(
                 accepted,
                 embedder=resources.embedder,
                 index_cache=resources.index_cache,
+                curated_cache=resources.curated_cache,
                 writer=SlowModel(),
                 min_score=0.8,
                 min_lift=0.03,
+                curated_min_score=0.975,
             ):
                 received.append(event.name)
                 if len(received) == 2:

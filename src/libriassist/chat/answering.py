@@ -1,6 +1,7 @@
 """From a visitor message to a grounded reply.
 
-``plan_reply`` decides what the reply rests on (retrieved knowledge, or a fixed reply);
+``plan_reply`` decides what the reply rests on (a curated answer, retrieved knowledge, or a
+fixed reply);
 a ``ReplyWriter`` turns that plan into streamed text. The default writer is extractive:
 it quotes the best matching knowledge, so without any LLM the assistant still answers
 only what the tenant's knowledge says, or says it does not know.
@@ -12,9 +13,11 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from libriassist.chat import replies
+from libriassist.curated.matching import CuratedMatch
 from libriassist.knowledge.schemas import SearchHit, Source
 
-Mode = Literal["greeting", "answer", "no_answer", "handoff"]
+# "curated": the reply is the tenant's pinned answer, word for word (``ReplyPlan.verbatim``).
+Mode = Literal["greeting", "curated", "answer", "no_answer", "handoff"]
 
 # A hit this far below the best one still counts when it is in the visitor's language.
 LANGUAGE_MARGIN = 0.03
@@ -28,9 +31,28 @@ class ReplyPlan:
     tenant_name: str
     greeting: str | None = None
     grounds: list[SearchHit] = field(default_factory=list)
+    curated: CuratedMatch | None = None
+
+    @property
+    def verbatim(self) -> str | None:
+        """Text every writer must reply with as it is, an LLM included: an admin's pinned
+        answer is not to be rephrased, shortened or translated."""
+        return self.curated.answer.answer if self.mode == "curated" and self.curated else None
 
     @property
     def sources(self) -> list[Source]:
+        if self.mode == "curated" and self.curated:
+            pinned = self.curated.answer
+            return [
+                Source(
+                    title=pinned.question,
+                    url=pinned.url,
+                    source_uri=f"curated:{pinned.id}",
+                    language=pinned.language,
+                    score=self.curated.score,
+                    kind="curated",
+                )
+            ]
         seen: set[tuple[str, str | None]] = set()
         out = []
         for hit in self.grounds:
@@ -50,7 +72,11 @@ class ReplyPlan:
 
     @property
     def answered_from_kb(self) -> bool:
-        return self.mode == "answer"
+        return self.mode in ("curated", "answer")
+
+    @property
+    def curated_answer_id(self) -> str | None:
+        return self.curated.answer.id if self.mode == "curated" and self.curated else None
 
 
 def plan_reply(
@@ -62,7 +88,12 @@ def plan_reply(
     min_lift: float,
     tenant_name: str,
     greetings: dict[str, str],
+    curated: CuratedMatch | None = None,
 ) -> ReplyPlan:
+    """Precedence: an explicit handoff request, then a curated answer (exact or close
+    match), then the greeting, then a confident knowledge match, else "I do not know"."""
+    if curated is not None and intent != "human_handoff":
+        return ReplyPlan("curated", language, intent, tenant_name, curated=curated)
     if intent == "greeting":
         return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
     confident = [h for h in hits if is_confident(h, hits, min_score, min_lift)]
@@ -117,6 +148,8 @@ class ExtractiveWriter:
 
     def compose(self, plan: ReplyPlan) -> str:
         lang = plan.language
+        if plan.verbatim is not None:
+            return plan.verbatim
         if plan.mode == "greeting":
             return plan.greeting or replies.text(replies.GREETING, lang, name=plan.tenant_name)
         if plan.mode == "no_answer":

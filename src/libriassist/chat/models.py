@@ -39,6 +39,9 @@ class Message(Base):
     intent: Mapped[str | None] = mapped_column(String(32), default=None)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     answered_from_kb: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The curated answer this reply quoted, if any. No foreign key: the history keeps the
+    # id after an admin deletes the curated answer.
+    curated_answer_id: Mapped[str | None] = mapped_column(String(32), default=None)
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     first_token_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)

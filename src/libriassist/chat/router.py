@@ -65,9 +65,11 @@ async def chat(
         accepted,
         embedder=resources.embedder,
         index_cache=resources.index_cache,
+        curated_cache=resources.curated_cache,
         writer=writer,
         min_score=resources.settings.min_answer_score,
         min_lift=resources.settings.min_answer_lift,
+        curated_min_score=resources.settings.curated_min_score,
     )
     meta = {
         "session_id": accepted.session_id,

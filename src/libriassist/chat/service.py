@@ -16,12 +16,13 @@ from typing import Any
 import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libriassist.ai.embedder import Embedder
+from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.chat.answering import ReplyWriter, plan_reply
 from libriassist.chat.intent import detect_intent
 from libriassist.chat.models import Conversation, Message
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.chat.schemas import ChatRequest
+from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
 from libriassist.db import session_scope, utcnow
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong
 from libriassist.kit.ids import hash_secret, new_id, new_secret
@@ -147,9 +148,11 @@ async def reply_events(
     *,
     embedder: Embedder,
     index_cache: IndexCache,
+    curated_cache: CuratedCache,
     writer: ReplyWriter,
     min_score: float,
     min_lift: float,
+    curated_min_score: float,
 ) -> AsyncIterator[ReplyEvent]:
     """The reply as events. Whatever happens, the reply row ends in a final state, and
     ``done`` is only sent once that state is stored."""
@@ -157,8 +160,19 @@ async def reply_events(
     try:
         async for session in session_scope(maker):
             tenant = await tenants_service.get_tenant(session, tenant_id)
+            curated: CuratedMatch | None = None
+            vector = None
+            # An explicit request for a person is never answered by a curated answer.
+            if accepted.intent != "human_handoff":
+                pins = await load_pins(
+                    session, tenant_id, tenant.kb_revision, embedder, curated_cache
+                )
+                curated = pins.exact(accepted.question, accepted.language)
+                if curated is None and len(pins):
+                    vector = await embed_query(embedder, accepted.question)
+                    curated = pins.closest(vector, accepted.language, curated_min_score)
             hits = []
-            if accepted.intent != "greeting":
+            if curated is None and accepted.intent != "greeting":
                 hits = await knowledge_service.search(
                     session,
                     tenant_id,
@@ -167,6 +181,7 @@ async def reply_events(
                     accepted.question,
                     accepted.language,
                     SEARCH_LIMIT,
+                    vector=vector,
                 )
         plan = plan_reply(
             intent=accepted.intent,
@@ -176,7 +191,9 @@ async def reply_events(
             min_lift=min_lift,
             tenant_name=tenant.name,
             greetings=tenant.greetings,
+            curated=curated,
         )
+        outcome.curated_answer_id = plan.curated_answer_id
         outcome.sources = [s.model_dump() for s in plan.sources]
         outcome.answered_from_kb = plan.answered_from_kb
         async for piece in writer.write(plan, accepted.question):
@@ -227,6 +244,7 @@ class _Outcome:
     produced: list[str] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     answered_from_kb: bool = False
+    curated_answer_id: str | None = None
     first_token_ms: int | None = None
     status: str = "interrupted"
     error_code: str | None = None
@@ -245,6 +263,7 @@ async def _close_reply(
         reply.error_code = outcome.error_code
         reply.sources = outcome.sources
         reply.answered_from_kb = outcome.answered_from_kb
+        reply.curated_answer_id = outcome.curated_answer_id
         reply.first_token_ms = outcome.first_token_ms
         reply.latency_ms = _ms_since(accepted.started)
         reply.completed_at = utcnow()

@@ -100,3 +100,15 @@ def analyse(text: str, language: str) -> list[str]:
             if skeleton != token:
                 terms.append(f"~{skeleton}")
     return terms
+
+
+def normalise_question(text: str) -> str:
+    """The form two questions are compared in for an exact match: case, accents, Arabic
+    letter variants and diacritics folded, punctuation dropped, words kept in order.
+
+    "Quels sont les délais de livraison ?" and "quels sont les delais de livraison" agree.
+    """
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if _ARABIC_CHAR.search(text):
+        text = normalise_arabic(text)
+    return " ".join(_fold_latin(word) for word in _TOKEN.findall(text))

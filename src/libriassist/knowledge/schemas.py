@@ -43,6 +43,11 @@ class Source(BaseModel):
     source_uri: str
     language: str
     score: float
+    kind: Literal["knowledge", "curated"] = Field(
+        default="knowledge",
+        description="`curated`: the answer pinned by the tenant to this question "
+        "(`source_uri` is `curated:ID`).",
+    )
 
 
 class SearchRequest(BaseModel):

@@ -5,6 +5,7 @@ import logging
 from dataclasses import asdict
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.ai.embedder import Embedder, embed_query
@@ -112,14 +113,17 @@ async def search(
     language: str | None,
     limit: int = 5,
     mode: Mode = "hybrid",
+    vector: npt.NDArray[np.float32] | None = None,
 ) -> list[SearchHit]:
     """The tenant's best chunks for ``query``. Cross-lingual matches count: a Darija
-    question may find a French entry through the dense ranking."""
+    question may find a French entry through the dense ranking. ``vector``: the query's
+    embedding when the caller already has it."""
     index = await load_index(session, tenant_id, embedder, cache)
     if not index.chunks:
         return []
     language = language or detect_language(query)
-    vector = await embed_query(embedder, query)
+    if vector is None:
+        vector = await embed_query(embedder, query)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
     background = cache.cached_background(embedder)
     if background is None:  # embedded once per model and process, off the event loop
