@@ -241,3 +241,35 @@ async def test_kb_sync_mirrors_a_folder(
     second = cli(settings, "kb", "sync", "sync-shop", str(folder))
     assert second.returncode == 0
     assert "removed   old.md" in second.stdout and "unchanged faq.json" in second.stdout
+
+
+async def test_the_platform_kb_is_filled_from_the_cli_and_used_by_opted_in_tenants(
+    settings: Settings, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    folder = tmp_path / "platform"
+    folder.mkdir()
+    (folder / "help.json").write_text(json.dumps(FAQ), encoding="utf-8")
+    synced = cli(settings, "kb", "sync", "_platform", str(folder), "--json")
+    assert synced.returncode == 0, synced.stderr
+    assert [f["status"] for f in json.loads(synced.stdout)["files"]] == ["ingested"]
+    created = cli(
+        settings,
+        "tenants",
+        "create",
+        "Opted In",
+        "--origin",
+        "https://in.example",
+        "--platform-kb",
+        "--json",
+    )
+    assert created.returncode == 0, created.stderr
+    keys = json.loads(created.stdout)
+    listed = cli(settings, "tenants", "list", "--json")
+    assert "_platform" not in listed.stdout
+    reply = await client.post(
+        "/api/v1/chat",
+        json={"message": "Do you sell gift cards?"},
+        headers={"X-API-Key": keys["publishable_key"], "Origin": "https://in.example"},
+    )
+    assert reply.json()["sources"][0]["kind"] == "platform"
+    assert "gift cards from 20 to 200 euros" in reply.json()["answer"]

@@ -134,6 +134,13 @@ def tenants_create(
     tenant_id: Annotated[
         str | None, typer.Option("--id", help="Tenant id (slug); default from the name.")
     ] = None,
+    platform_kb: Annotated[
+        bool,
+        typer.Option(
+            "--platform-kb/--no-platform-kb",
+            help="Fall back to the shared platform knowledge base (kb ingest/sync _platform).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create a tenant and print its keys (the secret key is shown only this once)."""
@@ -141,7 +148,12 @@ def tenants_create(
 
     try:
         settings = TenantSettings.model_validate(
-            {"name": name, "allowed_origins": origin or [], "default_language": language}
+            {
+                "name": name,
+                "allowed_origins": origin or [],
+                "default_language": language,
+                "use_platform_kb": platform_kb,
+            }
         )
     except ValidationError as exc:
         _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
@@ -235,6 +247,20 @@ def tenants_delete(
 # --- knowledge base -------------------------------------------------------------------
 
 
+def _with_kb(tenant_id: str, work: Callable[[Maker], Awaitable[T]]) -> T:
+    """``_with_database`` for knowledge-base work; the platform's shared knowledge base
+    (``_platform``) is created on first use."""
+    from libriassist.platform import service as platform_service
+
+    async def run(maker: Maker) -> T:
+        if tenant_id == platform_service.PLATFORM_KB_ID:
+            async for session in session_scope(maker):
+                await platform_service.ensure_platform_kb(session)
+        return await work(maker)
+
+    return _with_database(run)
+
+
 MaxPages = Annotated[int, typer.Option(help="URL sources: most pages fetched.")]
 MaxDepth = Annotated[
     int, typer.Option(help="URL sources: link steps followed from a page (0 = the page).")
@@ -256,7 +282,8 @@ def kb_ingest(
     max_depth: MaxDepth = 0,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Ingest files or web pages into a tenant's knowledge base. Unchanged ones are skipped."""
+    """Ingest files or web pages into a tenant's knowledge base (TENANT `_platform`: the
+    shared platform knowledge base). Unchanged ones are skipped."""
     from libriassist.ai.embedder import embedder_from_settings
     from libriassist.knowledge import service as knowledge_service
     from libriassist.knowledge.sources import SourceError
@@ -271,7 +298,8 @@ def kb_ingest(
     progress = StageProgress(enabled=not as_json)
     try:
         if is_url:
-            report = _with_database(
+            report = _with_kb(
+                tenant_id,
                 lambda maker: knowledge_service.ingest_url(
                     maker,
                     tenant_id,
@@ -280,13 +308,14 @@ def kb_ingest(
                     max_pages=max_pages,
                     max_depth=max_depth,
                     progress=progress,
-                )
+                ),
             )
         else:
-            report = _with_database(
+            report = _with_kb(
+                tenant_id,
                 lambda maker: knowledge_service.ingest_path(
                     maker, tenant_id, embedder, path, progress
-                )
+                ),
             )
     except SourceError as exc:
         _fail(str(exc))
@@ -307,7 +336,8 @@ def kb_sync(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Make the knowledge base match a source: add and update what changed, remove what
-    the source no longer has, embed nothing that did not change."""
+    the source no longer has, embed nothing that did not change. TENANT `_platform` is
+    the shared platform knowledge base that tenants may opt into."""
     from libriassist.ai.embedder import embedder_from_settings
     from libriassist.knowledge import service as knowledge_service
 
@@ -317,7 +347,8 @@ def kb_sync(
     embedder = embedder_from_settings(settings)
     progress = StageProgress(enabled=not as_json)
     try:
-        report = _with_database(
+        report = _with_kb(
+            tenant_id,
             lambda maker: knowledge_service.sync_source(
                 maker,
                 tenant_id,
@@ -326,7 +357,7 @@ def kb_sync(
                 max_pages=max_pages,
                 max_depth=max_depth,
                 progress=progress,
-            )
+            ),
         )
     finally:
         progress.close()

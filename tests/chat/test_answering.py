@@ -37,3 +37,42 @@ def test_off_topic_questions_are_not_confident() -> None:
     assert not is_confident(australia, [australia, rest], min_score=0.75, min_lift=0.03)
     shared_words, twin = hit(0.85, 0.025, 4.0, "a"), hit(0.84, 0.02, 3.9, "b")
     assert not is_confident(shared_words, [shared_words, twin], min_score=0.8, min_lift=0.03)
+
+
+def in_language(language: str, score: float) -> SearchHit:
+    return hit(score, 0.06, 0.0, title=language).model_copy(update={"language": language})
+
+
+def test_the_language_fallback_order_among_close_matches() -> None:
+    from libriassist.chat.answering import preferred
+
+    english, french, spanish = (
+        in_language("en", 0.90),
+        in_language("fr", 0.89),
+        in_language("es", 0.885),
+    )
+    close = [english, french, spanish]
+    # The visitor's language first, then the tenant's default, then the best match.
+    assert preferred(close, "es", "fr") is spanish
+    assert preferred(close, "ary", "fr") is french
+    assert preferred(close, "ary", "ar") is english
+    # A much better match in another language beats a weak one in the visitor's language.
+    far = in_language("es", 0.80)
+    assert preferred([english, far], "es", "fr") is english
+
+
+def test_the_plan_follows_the_fallback_order() -> None:
+    from libriassist.chat.answering import plan_reply
+
+    hits = [in_language("en", 0.90), in_language("fr", 0.89)]
+    plan = plan_reply(
+        intent="general_question",
+        language="ary",
+        hits=hits,
+        min_score=0.8,
+        min_lift=0.03,
+        tenant_name="Shop",
+        greetings={},
+        default_language="fr",
+    )
+    assert plan.mode == "answer" and plan.grounds[0].language == "fr"

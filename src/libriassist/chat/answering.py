@@ -19,7 +19,7 @@ from libriassist.knowledge.schemas import SearchHit, Source
 # "curated": the reply is the tenant's pinned answer, word for word (``ReplyPlan.verbatim``).
 Mode = Literal["greeting", "curated", "answer", "no_answer", "handoff"]
 
-# A hit this far below the best one still counts when it is in the visitor's language.
+# A hit this far below the best one is still chosen when it is in a preferred language.
 LANGUAGE_MARGIN = 0.03
 
 
@@ -32,6 +32,9 @@ class ReplyPlan:
     greeting: str | None = None
     grounds: list[SearchHit] = field(default_factory=list)
     curated: CuratedMatch | None = None
+    # Where ``grounds`` come from: the tenant's own knowledge, or the shared platform
+    # knowledge base it opted into.
+    knowledge_base: Literal["tenant", "platform"] = "tenant"
 
     @property
     def verbatim(self) -> str | None:
@@ -66,6 +69,7 @@ class ReplyPlan:
                         source_uri=hit.source_uri,
                         language=hit.language,
                         score=hit.score,
+                        kind="platform" if self.knowledge_base == "platform" else "knowledge",
                     )
                 )
         return out
@@ -89,6 +93,7 @@ def plan_reply(
     tenant_name: str,
     greetings: dict[str, str],
     curated: CuratedMatch | None = None,
+    default_language: str | None = None,
 ) -> ReplyPlan:
     """Precedence: an explicit handoff request, then a curated answer (exact or close
     match), then the greeting, then a confident knowledge match, else "I do not know"."""
@@ -101,16 +106,26 @@ def plan_reply(
         return ReplyPlan("handoff", language, intent, tenant_name, grounds=confident[:1])
     if not confident:
         return ReplyPlan("no_answer", language, intent, tenant_name)
-    best = confident[0]
-    in_language = next(
-        (
-            h
-            for h in confident
-            if h.language == language and h.score >= best.score - LANGUAGE_MARGIN
-        ),
-        None,
+    return ReplyPlan(
+        "answer",
+        language,
+        intent,
+        tenant_name,
+        grounds=[preferred(confident, language, default_language)],
     )
-    return ReplyPlan("answer", language, intent, tenant_name, grounds=[in_language or best])
+
+
+def preferred(confident: list[SearchHit], asked: str, default: str | None) -> SearchHit:
+    """The language fallback order among matches about as good as the best one: the
+    visitor's language, then the tenant's default language, then the best match in
+    whatever language (a cross-lingual match is a match)."""
+    best = confident[0]
+    close = [h for h in confident if h.score >= best.score - LANGUAGE_MARGIN]
+    for language in (asked, default):
+        match = next((h for h in close if h.language == language), None)
+        if match is not None:
+            return match
+    return best
 
 
 # A match whose words clearly stand out (BM25 well ahead of every other hit) may stand a

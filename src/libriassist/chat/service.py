@@ -17,19 +17,21 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_query
-from libriassist.chat.answering import ReplyWriter, plan_reply
+from libriassist.chat.answering import ReplyPlan, ReplyWriter, plan_reply
 from libriassist.chat.intent import detect_intent
 from libriassist.chat.models import Conversation, Message
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.chat.schemas import ChatRequest
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
 from libriassist.db import session_scope, utcnow
-from libriassist.errors import AppError, ConversationNotFound, MessageTooLong
+from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
+from libriassist.platform.service import PLATFORM_KB_ID
 from libriassist.tenants import service as tenants_service
+from libriassist.tenants.models import Tenant
 
 log = logging.getLogger("libriassist.chat")
 
@@ -192,7 +194,12 @@ async def reply_events(
             tenant_name=tenant.name,
             greetings=tenant.greetings,
             curated=curated,
+            default_language=tenant.default_language,
         )
+        if plan.mode == "no_answer" and tenant.use_platform_kb:
+            plan = await _from_platform_kb(
+                maker, embedder, index_cache, accepted, plan, min_score, min_lift, tenant
+            )
         outcome.curated_answer_id = plan.curated_answer_id
         outcome.sources = [s.model_dump() for s in plan.sources]
         outcome.answered_from_kb = plan.answered_from_kb
@@ -235,6 +242,47 @@ async def reply_events(
                     await _close_reply(maker, tenant_id, accepted, outcome)
                 except Exception:
                     log.exception("could not record reply", extra={"message_id": accepted.reply_id})
+
+
+async def _from_platform_kb(
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    index_cache: IndexCache,
+    accepted: Accepted,
+    plan: ReplyPlan,
+    min_score: float,
+    min_lift: float,
+    tenant: Tenant,
+) -> ReplyPlan:
+    """The last step of the fallback order: the shared platform knowledge base, for a
+    tenant that opted in and whose own knowledge has no confident match."""
+    async with maker() as session:
+        try:
+            hits = await knowledge_service.search(
+                session,
+                PLATFORM_KB_ID,
+                embedder,
+                index_cache,
+                accepted.question,
+                accepted.language,
+                SEARCH_LIMIT,
+            )
+        except TenantNotFound:  # the operator has not created a platform knowledge base
+            return plan
+    fallback = plan_reply(
+        intent=accepted.intent,
+        language=accepted.language,
+        hits=hits,
+        min_score=min_score,
+        min_lift=min_lift,
+        tenant_name=tenant.name,
+        greetings=tenant.greetings,
+        default_language=tenant.default_language,
+    )
+    if fallback.mode != "answer":
+        return plan
+    fallback.knowledge_base = "platform"
+    return fallback
 
 
 @dataclass

@@ -43,10 +43,11 @@ class Source(BaseModel):
     source_uri: str
     language: str
     score: float
-    kind: Literal["knowledge", "curated"] = Field(
+    kind: Literal["knowledge", "curated", "platform"] = Field(
         default="knowledge",
-        description="`curated`: the answer pinned by the tenant to this question "
-        "(`source_uri` is `curated:ID`).",
+        description="`knowledge`: the tenant's knowledge base; `curated`: the answer pinned "
+        "by the tenant to this question (`source_uri` is `curated:ID`); `platform`: the "
+        "shared platform knowledge base the tenant falls back to.",
     )
 
 

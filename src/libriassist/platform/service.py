@@ -15,6 +15,20 @@ from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
 from libriassist.tenants.schemas import TenantCreated, TenantSettings
 
+# The platform's shared knowledge base is kept like a tenant's, under an id no tenant can
+# have (tenant ids are slugs: no underscore). It has no keys: nobody chats with it
+# directly; tenants that opt in (``use_platform_kb``) fall back to it.
+PLATFORM_KB_ID = "_platform"
+
+
+async def ensure_platform_kb(session: AsyncSession) -> None:
+    if await session.get(Tenant, PLATFORM_KB_ID) is None:
+        settings = TenantSettings(name="Platform knowledge base", default_language="en")
+        session.add(
+            Tenant(id=PLATFORM_KB_ID, kb_revision=new_id(), **settings.model_dump(mode="json"))
+        )
+        await session.flush()
+
 
 async def create_tenant(
     session: AsyncSession, settings: TenantSettings, tenant_id: str | None = None
@@ -44,6 +58,7 @@ async def list_tenants(session: AsyncSession) -> list[tuple[Tenant, int]]:
     stmt = (
         select(Tenant, func.coalesce(documents.c.n, 0))
         .outerjoin(documents, documents.c.tenant_id == Tenant.id)
+        .where(Tenant.id != PLATFORM_KB_ID)
         .order_by(Tenant.id)
     )
     return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libriassist.db import Base, TimestampMixin
@@ -22,6 +22,9 @@ class Tenant(TimestampMixin, Base):
     persona: Mapped[str] = mapped_column(String(64), default="ecommerce")
     persona_prompt: Mapped[str | None] = mapped_column(Text, default=None)
     greetings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Opted in: questions its own knowledge cannot answer are looked up in the shared
+    # platform knowledge base (the operator's, kept under PLATFORM_KB_ID).
+    use_platform_kb: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A fresh random value on creation and on every knowledge-base change: each worker
     # keys its cached index on it. Random, not a counter, so a tenant deleted and created
     # again under the same id can never match an index cached for the old one.

@@ -102,6 +102,11 @@ class TenantSettings(BaseModel):
     persona: str = Field(default="ecommerce", pattern=r"^[a-z0-9_]{1,64}$")
     persona_prompt: CleanStr | None = Field(default=None, max_length=4000)
     greetings: dict[Language, Greeting] = Field(default_factory=dict)
+    use_platform_kb: bool = Field(
+        default=False,
+        description="When the tenant's own knowledge has no answer, look in the platform's "
+        "shared knowledge base.",
+    )
 
     @model_validator(mode="after")
     def _default_is_enabled(self) -> "TenantSettings":
@@ -125,6 +130,7 @@ class TenantUpdate(BaseModel):
     persona: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
     persona_prompt: CleanStr | None = Field(default=None, max_length=4000)
     greetings: dict[Language, Greeting] | None = None
+    use_platform_kb: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -152,6 +158,7 @@ class TenantOut(BaseModel):
     persona: str
     persona_prompt: str | None
     greetings: dict[str, str]
+    use_platform_kb: bool
     kb_revision: str
     created_at: datetime
 
