@@ -1,5 +1,6 @@
 """Knowledge-base work run as background jobs: an upload, a sync from a URL."""
 
+import asyncio
 from typing import Any
 
 from libriassist.jobs.models import Job
@@ -22,9 +23,11 @@ async def run_upload(runtime: JobRuntime, job: Job, progress: JobProgress) -> di
     parsed: list[ParsedDocument] = []
     for number, file in enumerate(files, start=1):
         progress("parse", number, len(files), file.name)
-        try:
+        try:  # off the event loop: a big PDF takes seconds, and chats share this loop
             parsed.append(
-                parse_named_bytes(file.content, file.name, file.name, tenant.default_language)
+                await asyncio.to_thread(
+                    parse_named_bytes, file.content, file.name, file.name, tenant.default_language
+                )
             )
         except SourceError as exc:
             failed.append(FileResult(source_uri=file.name, status="error", error=str(exc)))
