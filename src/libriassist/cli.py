@@ -115,6 +115,14 @@ def db_upgrade() -> None:
     typer.echo(f"database is up to date ({_redacted(settings.resolved_database_url)})")
 
 
+def _host_only(url: str) -> str:
+    """A URL without credentials, path or query (which may carry a password)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -650,7 +658,7 @@ def worker(
     try:
         run_worker(settings, burst=burst)
     except RedisError as exc:
-        _fail(f"cannot use Redis at {_redacted(settings.redis_url)}: {exc}")
+        _fail(f"cannot use Redis at {_host_only(settings.redis_url)}: {exc}")
 
 
 @app.command("demo")

@@ -83,3 +83,16 @@ async def test_tenants_see_their_opt_in_setting(client: httpx.AsyncClient, tenan
         "/api/v1/admin/tenant", json={"use_platform_kb": None}, headers=tenant.admin_headers()
     )
     assert null.status_code == 422
+
+
+async def test_the_platform_kb_can_never_get_keys(maker: async_sessionmaker[AsyncSession]) -> None:
+    import pytest
+
+    from libriassist.errors import InvalidRequest
+    from libriassist.tenants import service as tenants_service
+
+    async for session in session_scope(maker):
+        await platform_service.ensure_platform_kb(session)
+    with pytest.raises(InvalidRequest):
+        async for session in session_scope(maker):
+            await tenants_service.rotate_key(session, PLATFORM_KB_ID, "secret")

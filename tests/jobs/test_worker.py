@@ -105,3 +105,19 @@ def test_the_worker_needs_redis(tmp_path: Path) -> None:
         [str(CLI), "worker"], env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1 and "set LIBRIASSIST_REDIS_URL" in result.stderr
+
+
+async def test_the_worker_runs_nothing_but_its_own_job_function(
+    settings: Settings, queue_name: str, tmp_path: Path
+) -> None:
+    from rq import Queue
+    from rq.serializers import JSONSerializer
+
+    marker = tmp_path / "owned"
+    queue = Queue(queue_name, connection=Redis.from_url(REDIS_URL), serializer=JSONSerializer)
+    queue.enqueue("os.system", f"touch {marker}")
+    finished = await asyncio.to_thread(run_worker, settings, queue_name)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert not marker.exists()
+    assert "refused a job that is not ours" in finished.stderr
+    Redis.from_url(REDIS_URL).delete(f"rq:queue:{queue_name}")

@@ -4,6 +4,8 @@ import gzip
 import time
 from typing import Any
 
+import pytest
+
 from libriassist.knowledge.crawl import PageError, fetch_url_documents
 from libriassist.knowledge.sources import ParsedDocument
 from tests.knowledge import samples
@@ -204,3 +206,63 @@ async def test_public_only_refuses_local_addresses(site: Site) -> None:
     results = await crawl(site.url("/inside"), public_only=True)
     assert "private or local address" in errors(results)[site.url("/inside")]
     assert site.requests == []  # not even robots.txt was asked for
+
+
+async def test_public_only_connects_to_the_address_it_checked(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The address is checked once and the connection goes there: a DNS answer that
+    changes after the check (rebinding) cannot send the request elsewhere."""
+    from libriassist.knowledge import crawl
+
+    checked: list[str] = []
+
+    async def pinned(url: str) -> str:
+        checked.append(url)
+        return "127.0.0.1"  # what the check approved (here: the test's own server)
+
+    monkeypatch.setattr(crawl, "_public_address", pinned)
+    port = site.base.rsplit(":", 1)[1]
+    site.page("/page", h1="Pinned")
+    url = f"http://shop.invalid:{port}/page"  # resolves nowhere: only the pinned address works
+    (page,) = documents(await crawl_public(url)).values()
+    assert page.title == "Pinned" and page.url == url
+    assert "/page" in site.requests and len(checked) >= 2  # the start, then each request
+
+
+async def crawl_public(url: str) -> list[ParsedDocument | PageError]:
+    return await fetch_url_documents(url, delay=0.0, public_only=True)
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:2800:220:1:248:1893:25c8:1946", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("::127.0.0.1", False),  # IPv4-compatible
+    ],
+)
+def test_only_public_addresses_pass(address: str, public: bool) -> None:
+    import ipaddress
+
+    from libriassist.knowledge.crawl import _is_public
+
+    assert _is_public(ipaddress.ip_address(address)) is public
+
+
+async def test_a_huge_crawl_delay_is_capped(site: Site) -> None:
+    from libriassist.knowledge.crawl import MAX_CRAWL_DELAY
+
+    site.routes["/robots.txt"] = Route(b"User-agent: *\nCrawl-delay: 86400\n", "text/plain")
+    site.page("/a", h1="A")
+    started = time.monotonic()
+    results = await crawl(site.url("/a"), delay=0.0)
+    assert documents(results) and time.monotonic() - started < MAX_CRAWL_DELAY + 5

@@ -328,3 +328,76 @@ async def test_a_job_that_keeps_killing_its_runner_is_given_up(
     async with maker() as session:
         ended = await jobs_service.get_job(session, tenant.id, job.id)
     assert ended.status == "failed" and "gave up after 3 attempts" in (ended.error or "")
+
+
+async def test_a_runner_that_lost_its_job_writes_nothing(
+    app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
+) -> None:
+    """Runner A stalls long enough for its job to look abandoned; runner B takes it over.
+    A's later heartbeats, hand-back or outcome must not touch B's run."""
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async for session in session_scope(maker):
+        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    a_started, b_started, release_b = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def slow_a(*_: Any) -> dict[str, Any]:
+        a_started.set()
+        await asyncio.sleep(60)
+        return {}
+
+    async def slow_b(*_: Any) -> dict[str, Any]:
+        b_started.set()
+        await release_b.wait()
+        return {"by": "b"}
+
+    runtime = jobs_service.JobRuntime(maker, embedder, settings)
+    a = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_a}))
+    await a_started.wait()
+    async for session in session_scope(maker):  # A's heartbeat stops for a while…
+        stale = await jobs_service.get_job(session, tenant.id, job.id)
+        stale.heartbeat_at = utcnow() - timedelta(minutes=5)
+    b = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_b}))
+    await b_started.wait()
+    a.cancel()  # …then A stops and tries to hand the job back
+    with pytest.raises(asyncio.CancelledError):
+        await a
+    async with maker() as session:
+        assert (await jobs_service.get_job(session, tenant.id, job.id)).status == "running"
+    release_b.set()
+    assert await b
+    async with maker() as session:
+        ended = await jobs_service.get_job(session, tenant.id, job.id)
+    assert ended.status == "succeeded" and ended.result == {"by": "b"} and ended.attempts == 2
+
+
+async def test_a_tenant_cannot_queue_jobs_without_end(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    await app.state.resources.job_runner.stop()  # nothing runs: every job stays queued
+    for _ in range(jobs_service.MAX_WAITING_PER_TENANT):
+        accepted = await client.post(
+            "/api/v1/admin/kb/sync",
+            json={"url": "https://a.example/"},
+            headers=tenant.admin_headers(),
+        )
+        assert accepted.status_code == 202
+    refused = await client.post(
+        "/api/v1/admin/kb/sync", json={"url": "https://a.example/"}, headers=tenant.admin_headers()
+    )
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "too_many_jobs"
+    # Another tenant is not held back, and its job comes first for a runner: the first
+    # tenant's jobs are not run two at a time.
+    theirs = await client.post(
+        "/api/v1/admin/kb/sync",
+        json={"url": "https://b.example/"},
+        headers=other_tenant.admin_headers(),
+    )
+    assert theirs.status_code == 202
+    maker = app.state.resources.sessionmaker
+    first = (await jobs_service.runnable_job_ids(maker))[0]
+    async for session in session_scope(maker):
+        running = await jobs_service.get_job(session, tenant.id, first)
+        running.status, running.heartbeat_at = "running", utcnow()
+    waiting = await jobs_service.runnable_job_ids(maker, limit=100)
+    assert waiting == [theirs.json()["id"]]

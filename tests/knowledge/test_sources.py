@@ -344,3 +344,17 @@ async def test_a_mixed_folder_is_ingested_and_searchable(
     assert "envios.docx" in await top_sources("¿Cuánto cuesta el envío a Baleares?")
     found = await top_sources("gift wrapping recycled kraft paper ribbon")
     assert found[0] == "gifts.html"
+
+
+def test_a_docx_that_expands_enormously_is_refused_before_parsing(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "<w:p/>" * 20_000_000)  # 120 MB of XML
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(buffer.getvalue())
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(SourceError, match="too large to read safely"):
+        parse(path)

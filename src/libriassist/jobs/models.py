@@ -26,6 +26,9 @@ class Job(TimestampMixin, Base):
     detail: Mapped[str | None] = mapped_column(String(500), default=None)
     eta_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by the runner that claimed the job; its heartbeats and its outcome only land
+    # while it still holds the job (a runner that lost it to a takeover writes nothing).
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

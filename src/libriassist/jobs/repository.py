@@ -4,8 +4,9 @@ runner does for any tenant, so those few statements are platform-level."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from libriassist.jobs.models import Job, JobFile
 from libriassist.kit.repository import TenantRepository
@@ -39,21 +40,32 @@ def _runnable(stale_before: datetime) -> Any:
 
 async def runnable_ids(session: AsyncSession, stale_before: datetime, limit: int) -> list[str]:
     """Jobs waiting for a runner, oldest first: queued ones, and running ones whose
-    runner has stopped sending heartbeats."""
+    runner has stopped sending heartbeats. A tenant with a job running gets no second
+    one at the same time, so one tenant's many jobs cannot hold every runner."""
+    other = aliased(Job)
+    busy = select(other.tenant_id).where(
+        other.status == "running", other.heartbeat_at >= stale_before
+    )
     stmt = (
-        select(Job.id).where(_runnable(stale_before)).order_by(Job.created_at, Job.id).limit(limit)
+        select(Job.id)
+        .where(_runnable(stale_before), Job.tenant_id.not_in(busy))
+        .order_by(Job.created_at, Job.id)
+        .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
 
 
-async def claim(session: AsyncSession, job_id: str, stale_before: datetime, now: datetime) -> bool:
-    """Mark the job running for this runner if it is still runnable. Compare-and-set in
-    one UPDATE: of several runners racing for a job, exactly one wins."""
+async def claim(
+    session: AsyncSession, job_id: str, token: str, stale_before: datetime, now: datetime
+) -> bool:
+    """Mark the job running for this runner (``token``) if it is still runnable.
+    Compare-and-set in one UPDATE: of several runners racing for a job, one wins."""
     stmt = (
         update(Job)
         .where(Job.id == job_id, _runnable(stale_before))
         .values(
             status="running",
+            claim_token=token,
             attempts=Job.attempts + 1,
             started_at=now,
             heartbeat_at=now,
@@ -62,6 +74,15 @@ async def claim(session: AsyncSession, job_id: str, stale_before: datetime, now:
     )
     result: Any = await session.execute(stmt)
     return bool(result.rowcount)
+
+
+async def waiting_count(session: AsyncSession, tenant_id: str) -> int:
+    stmt = (
+        JobRepository(session, tenant_id)
+        .select(func.count())
+        .where(Job.status.in_(("queued", "running")))
+    )
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def by_id(session: AsyncSession, job_id: str) -> Job | None:

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from redis import Redis
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 from libriassist.config import Settings
 from libriassist.jobs import service
@@ -80,7 +81,10 @@ class QueueUnavailable(Exception):
 
 class RedisRunner:
     def __init__(self, redis_url: str, queue_name: str) -> None:
-        self.queue = Queue(queue_name, connection=Redis.from_url(redis_url))
+        # JSON, not pickle: a job is a function name and a job id, nothing more.
+        self.queue = Queue(
+            queue_name, connection=Redis.from_url(redis_url), serializer=JSONSerializer
+        )
 
     async def start(self) -> None:
         pass

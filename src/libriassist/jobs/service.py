@@ -35,6 +35,16 @@ HEARTBEAT_SECONDS = 1.0
 # machine gone): another runner takes it up.
 STALE_AFTER = timedelta(seconds=60)
 MAX_ATTEMPTS = 3
+# However big, a job ends: a runner serves every tenant.
+TIME_LIMIT = timedelta(hours=6)
+# Jobs a tenant may have queued or running at once (more get 429 too_many_jobs).
+MAX_WAITING_PER_TENANT = 20
+
+
+class TooManyJobs(AppError):
+    status_code = 429
+    code = "too_many_jobs"
+    message = "Too many knowledge-base jobs are waiting for this tenant; wait for some to end."
 
 
 class JobNotFound(NotFound):
@@ -93,6 +103,8 @@ async def create_job(
     params: dict[str, Any],
     files: list[tuple[str, bytes]] | None = None,
 ) -> Job:
+    if await repository.waiting_count(session, tenant_id) >= MAX_WAITING_PER_TENANT:
+        raise TooManyJobs()
     job = JobRepository(session, tenant_id).add(
         Job(id=new_id(), kind=kind, status="queued", params=params)
     )
@@ -127,90 +139,119 @@ async def runnable_job_ids(maker: async_sessionmaker[AsyncSession], limit: int =
 async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]) -> bool:
     """Run the job if this runner wins it; False when it was not runnable (another runner
     has it, or it has ended). Cancellation hands the job back as queued."""
-    now = utcnow()
+    now, token = utcnow(), new_id()
     async for session in session_scope(runtime.maker):
-        claimed = await repository.claim(session, job_id, now - STALE_AFTER, now)
+        claimed = await repository.claim(session, job_id, token, now - STALE_AFTER, now)
     if not claimed:
         return False
     async with runtime.maker() as session:
         job = await repository.by_id(session, job_id)
-    assert job is not None
+    if job is None:  # its tenant was deleted meanwhile
+        return False
+    held = _Claim(runtime, job_id, token)
     handler = handlers.get(job.kind)
     if handler is None:
-        await _finish(runtime, job_id, "failed", error=f"unknown job kind '{job.kind}'")
+        await held.finish("failed", error=f"unknown job kind '{job.kind}'")
         return True
     if job.attempts > MAX_ATTEMPTS:
         error = f"gave up after {MAX_ATTEMPTS} attempts: each time its runner stopped mid-way"
-        await _finish(runtime, job_id, "failed", error=error)
+        await held.finish("failed", error=error)
         return True
     log.info("job started", extra={"job_id": job_id, "kind": job.kind, "tenant_id": job.tenant_id})
     progress = JobProgress()
-    heartbeat = asyncio.create_task(_heartbeat(runtime, job_id, progress))
+    heartbeat = asyncio.create_task(_heartbeat(held, progress))
     try:
-        result = await handler(runtime, job, progress)
+        async with asyncio.timeout(TIME_LIMIT.total_seconds()):
+            result = await handler(runtime, job, progress)
     except asyncio.CancelledError:
-        heartbeat.cancel()
-        await asyncio.shield(_release(runtime, job_id))
+        await _stop(heartbeat)
+        await asyncio.shield(held.release())
         raise
-    except (AppError, SourceError, EmbeddingError) as exc:
-        heartbeat.cancel()
-        await _finish(runtime, job_id, "failed", error=str(exc), progress=progress)
+    except TimeoutError:
+        await _stop(heartbeat)
+        limit = f"{TIME_LIMIT.total_seconds() / 3600:g} h"
+        await held.finish(
+            "failed", error=f"stopped after the {limit} a job may take", progress=progress
+        )
+    except EmbeddingError:
+        await _stop(heartbeat)
+        log.exception("job failed", extra={"job_id": job_id})
+        error = "the embedding service failed; try again later"
+        await held.finish("failed", error=error, progress=progress)
+    except (AppError, SourceError) as exc:
+        await _stop(heartbeat)
+        await held.finish("failed", error=str(exc), progress=progress)
     except Exception as exc:
-        heartbeat.cancel()
+        await _stop(heartbeat)
         log.exception("job failed", extra={"job_id": job_id})
         message = f"internal error ({type(exc).__name__}); the server log has the details"
-        await _finish(runtime, job_id, "failed", error=message, progress=progress)
+        await held.finish("failed", error=message, progress=progress)
     else:
-        heartbeat.cancel()
-        await _finish(runtime, job_id, "succeeded", result=result, progress=progress)
+        await _stop(heartbeat)
+        await held.finish("succeeded", result=result, progress=progress)
     log.info("job ended", extra={"job_id": job_id})
     return True
 
 
-async def _heartbeat(runtime: JobRuntime, job_id: str, progress: JobProgress) -> None:
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _heartbeat(held: "_Claim", progress: JobProgress) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
         with contextlib.suppress(Exception):  # a missed beat is retried a second later
-            await _write(runtime, job_id, heartbeat_at=utcnow(), **progress.values())
+            await held.write(heartbeat_at=utcnow(), **progress.values())
 
 
-async def _write(runtime: JobRuntime, job_id: str, **values: Any) -> None:
-    async for session in session_scope(runtime.maker):
-        await session.execute(
-            update(Job).where(Job.id == job_id, Job.status == "running").values(**values)
+@dataclass
+class _Claim:
+    """A runner's hold on a job: every write is conditional on still holding it."""
+
+    runtime: JobRuntime
+    job_id: str
+    token: str
+
+    def _update(self) -> Any:
+        return update(Job).where(
+            Job.id == self.job_id, Job.status == "running", Job.claim_token == self.token
         )
 
+    async def write(self, **values: Any) -> bool:
+        async for session in session_scope(self.runtime.maker):
+            result: Any = await session.execute(self._update().values(**values))
+        return bool(result.rowcount)
 
-async def _release(runtime: JobRuntime, job_id: str) -> None:
-    # Stopped by its own runner (shutdown): not a failed attempt.
-    await _write(runtime, job_id, status="queued", attempts=Job.attempts - 1, heartbeat_at=None)
-    log.info("job handed back to the queue", extra={"job_id": job_id})
+    async def release(self) -> None:
+        # Stopped by its own runner (shutdown): not a failed attempt.
+        await self.write(
+            status="queued", attempts=Job.attempts - 1, heartbeat_at=None, claim_token=None
+        )
+        log.info("job handed back to the queue", extra={"job_id": self.job_id})
 
-
-async def _finish(
-    runtime: JobRuntime,
-    job_id: str,
-    status: str,
-    *,
-    result: dict[str, Any] | None = None,
-    error: str | None = None,
-    progress: JobProgress | None = None,
-) -> None:
-    values: dict[str, Any] = progress.values() if progress else {}
-    if status == "succeeded":
-        values["eta_seconds"] = 0
-    values.update(status=status, result=result, error=error, finished_at=utcnow())
-    for attempt in range(5):  # the outcome must land even if the database blips
-        try:
-            async for session in session_scope(runtime.maker):
-                await session.execute(
-                    update(Job).where(Job.id == job_id, Job.status == "running").values(**values)
-                )
-                job = await repository.by_id(session, job_id)
-                if job is not None:
-                    await JobFileRepository(session, job.tenant_id).remove_of_job(job_id)
-            return
-        except Exception:
-            if attempt == 4:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
+    async def finish(
+        self,
+        status: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+        progress: JobProgress | None = None,
+    ) -> None:
+        values: dict[str, Any] = progress.values() if progress else {}
+        if status == "succeeded":
+            values["eta_seconds"] = 0
+        values.update(status=status, result=result, error=error, finished_at=utcnow())
+        for attempt in range(5):  # the outcome must land even if the database blips
+            try:
+                async for session in session_scope(self.runtime.maker):
+                    outcome: Any = await session.execute(self._update().values(**values))
+                    job = await repository.by_id(session, self.job_id)
+                    if outcome.rowcount and job is not None:
+                        await JobFileRepository(session, job.tenant_id).remove_of_job(self.job_id)
+                return
+            except Exception:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)

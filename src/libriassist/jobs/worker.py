@@ -13,14 +13,16 @@ import threading
 
 from redis import Redis
 from rq import Queue, Worker
+from rq.job import Job as RqJob
 from rq.job import JobStatus
+from rq.serializers import JSONSerializer
 
 from libriassist.ai.embedder import Embedder, embedder_from_settings
 from libriassist.config import Settings
 from libriassist.db import create_engine, create_sessionmaker
 from libriassist.jobs import service
 from libriassist.jobs.handlers import HANDLERS
-from libriassist.jobs.runner import enqueue, rq_job_id
+from libriassist.jobs.runner import WORKER_FUNCTION, enqueue, rq_job_id
 
 log = logging.getLogger("libriassist.jobs")
 
@@ -63,11 +65,23 @@ def requeue_waiting(settings: Settings, queue: Queue) -> int:
     return count
 
 
+class LibriAssistWorker(Worker):
+    """Runs our one job function and nothing else: whoever can write to the Redis queue
+    must not be able to make the worker call any other function."""
+
+    def execute_job(self, job: RqJob, queue: Queue) -> None:
+        if job.func_name != WORKER_FUNCTION:
+            log.error("refused a job that is not ours", extra={"function": job.func_name})
+            job.cancel()
+            return
+        super().execute_job(job, queue)
+
+
 def run_worker(settings: Settings, burst: bool = False) -> None:
     global _embedder
     assert settings.redis_url, "the worker needs LIBRIASSIST_REDIS_URL"
     connection = Redis.from_url(settings.redis_url)
-    queue = Queue(settings.job_queue, connection=connection)
+    queue = Queue(settings.job_queue, connection=connection, serializer=JSONSerializer)
     _embedder = embedder_from_settings(settings)
     found = requeue_waiting(settings, queue)
     if found:
@@ -84,6 +98,8 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not burst:
         threading.Thread(target=sweep, name="libriassist-sweep", daemon=True).start()
     try:
-        Worker([queue], connection=connection).work(burst=burst, with_scheduler=False)
+        LibriAssistWorker([queue], connection=connection, serializer=JSONSerializer).work(
+            burst=burst, with_scheduler=False
+        )
     finally:
         stop.set()

@@ -9,6 +9,7 @@ fails becomes a ``PageError`` and the others go on.
 import asyncio
 import ipaddress
 import logging
+import socket
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ log = logging.getLogger("libriassist.knowledge.crawl")
 DEFAULT_USER_AGENT = "LibriAssist/0.1 (knowledge-base crawler)"
 MAX_REDIRECTS = 5
 MAX_SITEMAP_NESTING = 3
+MAX_SITEMAPS = 50  # sitemap files fetched per crawl (an index may list thousands)
+MAX_CRAWL_DELAY = 10.0  # seconds; robots.txt may ask for less, not for more
 MAX_ROBOTS_BYTES = 500 * 1024
 MAX_URL_CHARS = 1000
 
@@ -101,7 +104,7 @@ async def fetch_url_documents(
         return [PageError(url, "not an http(s) URL")]
     if public_only:
         try:
-            await _refuse_non_public(start)
+            await _public_address(start)
         except _Failure as exc:
             return [PageError(start, str(exc))]
     crawler = _Crawler(
@@ -193,6 +196,7 @@ class _Crawler:
         self._seen: set[str] = set()
         self._results: dict[int, ParsedDocument | PageError] = {}
         self._pages = 0
+        self._sitemaps = 0
         self._robots: dict[str, Protego] = {}
         self._robots_lock = asyncio.Lock()
         self._pacer = _Pacer(delay)
@@ -222,9 +226,9 @@ class _Crawler:
                 await self._visit(item)
             except _Failure as exc:
                 self._report(item, PageError(item.url, str(exc)))
-            except Exception as exc:  # one page's surprise must not stop the crawl
+            except Exception:  # one page's surprise must not stop the crawl
                 log.exception("crawl failed on a page", extra={"url": item.url})
-                self._report(item, PageError(item.url, f"unexpected error: {exc}"))
+                self._report(item, PageError(item.url, "unexpected error (see the server log)"))
             finally:
                 self._queue.task_done()
 
@@ -240,6 +244,10 @@ class _Crawler:
             if self._pages >= self.max_pages:
                 return
             self._pages += 1
+        elif kind == "sitemap":
+            if self._sitemaps >= MAX_SITEMAPS:
+                return
+            self._sitemaps += 1
         self._seen.add(url)
         ordinal = len(self._seen)
         self._queue.put_nowait(_Item(url, kind, depth, nesting, ordinal))
@@ -335,19 +343,20 @@ class _Crawler:
         rate = rules.request_rate(self.user_agent)
         if rate is not None and rate.requests > 0:
             wait = max(wait, rate.seconds / rate.requests)
-        self._pacer.interval = max(self._pacer.interval, wait)
+        # Honoured up to a bound: a site asking for an hour between requests would hold a
+        # job runner (shared by every tenant) for days.
+        self._pacer.interval = max(self._pacer.interval, min(wait, MAX_CRAWL_DELAY))
         return rules
 
     async def _get(self, url: str, limit: int | None = None, robots: bool = True) -> _Response:
         assert self._client is not None
         limit = limit or self.max_bytes
         for _ in range(MAX_REDIRECTS + 1):
-            if self.public_only:
-                await _refuse_non_public(url)
+            address = await _public_address(url) if self.public_only else None
             await self._pacer.wait()
             try:
                 async with asyncio.timeout(self.timeout):
-                    response = await self._fetch(self._client, url, limit)
+                    response = await self._fetch(self._client, url, limit, address)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 raise _Failure(f"timed out after {self.timeout:g} s") from exc
             except httpx.HTTPError as exc:
@@ -362,9 +371,23 @@ class _Crawler:
             url = target
         raise _Failure(f"more than {MAX_REDIRECTS} redirects")
 
-    async def _fetch(self, client: httpx.AsyncClient, url: str, limit: int) -> _Response | str:
-        """The response, or the Location it redirects to."""
-        async with client.stream("GET", url) as response:
+    async def _fetch(
+        self, client: httpx.AsyncClient, url: str, limit: int, address: str | None = None
+    ) -> _Response | str:
+        """The response, or the Location it redirects to. With ``address``, the connection
+        goes to that already checked address (the Host header and TLS name stay the
+        host's), so a DNS answer that changes after the check cannot redirect it."""
+        target, headers, extensions = url, {}, {}
+        if address is not None:
+            parts = urlsplit(url)
+            literal = f"[{address}]" if ":" in address else address
+            netloc = literal + (f":{parts.port}" if parts.port else "")
+            target = parts._replace(netloc=netloc).geturl()
+            headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+            extensions["sni_hostname"] = parts.hostname or ""
+        request = client.build_request("GET", target, headers=headers, extensions=extensions)
+        response = await client.send(request, stream=True)
+        try:
             if response.is_redirect and response.headers.get("location"):
                 return response.headers["location"]
             if response.status_code != 200:
@@ -387,27 +410,44 @@ class _Crawler:
                 None,
             )
             return _Response(
-                str(response.url),
-                content_type.strip().lower(),
-                charset,
-                bytes(body),
-                response.headers,
+                url, content_type.strip().lower(), charset, bytes(body), response.headers
             )
+        finally:
+            await response.aclose()
 
 
-async def _refuse_non_public(url: str) -> None:
-    # Checked before every request, redirects included. A DNS answer that changes between
-    # this check and the connection (rebinding) is not covered: a deployment that needs
-    # that should also filter the server's egress.
+async def _public_address(url: str) -> str:
+    """The address to connect to for ``url``'s host, when every address it resolves to is
+    public; else a failure. The caller connects to exactly this address."""
     host = urlsplit(url).hostname or ""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise _Failure(f"cannot resolve {host}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global:
-            raise _Failure(f"{host} is a private or local address ({address}): not fetched")
+        raise _Failure(f"cannot resolve {host}") from exc
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses or not all(_is_public(a) for a in addresses):
+        raise _Failure(f"{host} is a private or local address: not fetched")
+    return str(addresses[0])
+
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if not address.is_global:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address (6to4, Teredo, NAT64, IPv4-compatible)
+        # must not smuggle a private one.
+        embedded = address.ipv4_mapped or address.sixtofour
+        if address.teredo:
+            embedded = address.teredo[1]
+        if any(address in net for net in (*_NAT64, _IPV4_COMPATIBLE)):
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and not embedded.is_global:
+            return False
+    return True
 
 
 def _to_utf8(body: bytes, charset: str) -> bytes:

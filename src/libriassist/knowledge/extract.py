@@ -8,6 +8,7 @@ site owner can act on when the input cannot be read.
 
 import io
 import re
+import zipfile
 from collections import Counter
 from typing import Any
 
@@ -369,6 +370,24 @@ def _paragraphs(lines: list[str], width: int) -> list[str]:
 _HEADING_STYLE = re.compile(r"^(heading|titre|título|encabezado|überschrift)\s*([1-6])$", re.I)
 
 
+# A real .docx expands a few times; a crafted one can expand a thousand times and take
+# minutes and gigabytes to parse inside the server process.
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_RATIO = 100
+
+
+def _refuse_zip_bomb(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise SourceError("not a readable DOCX file (damaged zip)") from exc
+    if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(len(data), 1):
+        raise SourceError(
+            f"the .docx expands to {unzipped // (1024 * 1024)} MB: too large to read safely"
+        )
+
+
 def parse_docx(
     data: bytes,
     source_uri: str,
@@ -378,6 +397,7 @@ def parse_docx(
     url: str | None = None,
 ) -> ParsedDocument:
     """Headings (Heading 1..6) make the heading path; paragraphs, lists and tables kept."""
+    _refuse_zip_bomb(data)
     # A .docx is a zip of XML parts: a damaged one fails in zipfile, lxml or python-docx.
     try:
         document = docx.Document(io.BytesIO(data))

@@ -38,6 +38,8 @@ async def run_upload(runtime: JobRuntime, job: Job, progress: JobProgress) -> di
 
 
 async def run_sync(runtime: JobRuntime, job: Job, progress: JobProgress) -> dict[str, Any]:
+    if not str(job.params.get("url", "")).startswith(("http://", "https://")):
+        raise SourceError("a sync job takes an http(s) URL")  # never a path on the server
     report = await sync_source(
         runtime.maker,
         job.tenant_id,

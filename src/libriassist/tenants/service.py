@@ -5,8 +5,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.db import utcnow
-from libriassist.errors import AppError, NotFound, TenantNotFound
-from libriassist.kit.ids import hash_secret, new_id, new_secret
+from libriassist.errors import AppError, InvalidRequest, NotFound, TenantNotFound
+from libriassist.kit.ids import SLUG_RE, hash_secret, new_id, new_secret
 from libriassist.tenants.models import ApiKey, Tenant
 from libriassist.tenants.repository import (
     ApiKeyRepository,
@@ -60,6 +60,8 @@ async def new_kb_revision(session: AsyncSession, tenant_id: str) -> None:
 
 
 async def issue_key(session: AsyncSession, tenant_id: str, kind: KeyKind) -> IssuedKey:
+    if not SLUG_RE.fullmatch(tenant_id):  # the platform knowledge base ("_platform") has none
+        raise InvalidRequest(f"'{tenant_id}' is not a tenant that can have keys.")
     value = new_secret(KEY_PREFIXES[kind])
     row = ApiKey(id=new_id(), kind=kind, key_hash=hash_secret(value), display_prefix=value[:10])
     ApiKeyRepository(session, tenant_id).add(row)
