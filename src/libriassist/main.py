@@ -22,6 +22,7 @@ from libriassist.kit.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from libriassist.knowledge import pgvector_search
 from libriassist.knowledge.router import router as knowledge_router
 from libriassist.ops import router as ops_router
 from libriassist.platform import service as platform_service
@@ -44,6 +45,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             sessionmaker=create_sessionmaker(engine),
             embedder=embedder or embedder_from_settings(settings),
         )
+        if settings.search_backend == "pgvector":
+            # Fails start-up with the fix when the server has no pgvector.
+            model = app.state.resources.embedder
+            await pgvector_search.ensure_schema(engine, model.model_id, model.dim)
         await _close_stale_replies(app.state.resources)
         try:
             yield

@@ -65,6 +65,7 @@ async def chat(
         accepted,
         embedder=resources.embedder,
         index_cache=resources.index_cache,
+        search_backend=resources.settings.search_backend,
         writer=writer,
         min_score=resources.settings.min_answer_score,
         min_lift=resources.settings.min_answer_lift,

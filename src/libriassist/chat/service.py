@@ -28,6 +28,7 @@ from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
+from libriassist.knowledge.retrieval import SearchBackend
 from libriassist.tenants import service as tenants_service
 
 log = logging.getLogger("libriassist.chat")
@@ -147,6 +148,7 @@ async def reply_events(
     *,
     embedder: Embedder,
     index_cache: IndexCache,
+    search_backend: SearchBackend = "memory",
     writer: ReplyWriter,
     min_score: float,
     min_lift: float,
@@ -167,6 +169,7 @@ async def reply_events(
                     accepted.question,
                     accepted.language,
                     SEARCH_LIMIT,
+                    backend=search_backend,
                 )
         plan = plan_reply(
             intent=accepted.intent,

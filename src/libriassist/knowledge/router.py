@@ -44,5 +44,6 @@ async def search(
         body.language,
         body.limit,
         body.mode,
+        resources.settings.search_backend,
     )
     return SearchResponse(hits=hits)
