@@ -86,7 +86,9 @@ def schema_statements(model_id: str, dim: int) -> list[str]:
                 REFERENCES knowledge_vectors (chunk_id) ON DELETE CASCADE,
             tf integer NOT NULL,
             length integer NOT NULL,
-            PRIMARY KEY (tenant_id, term, chunk_id)
+            -- tf and length in the index: BM25 reads postings by index only (once
+            -- vacuumed), without visiting the table.
+            PRIMARY KEY (tenant_id, term, chunk_id) INCLUDE (tf, length)
         )""",
         # The cascade from a deleted chunk finds its postings through this index.
         """CREATE INDEX IF NOT EXISTS ix_knowledge_postings_chunk_id
@@ -290,7 +292,9 @@ class Candidates:
         return rank(mode, self.dense, self.lexical, self.coverage, self.same_language)
 
 
-_VECTOR_PARAM = "CAST(CAST(:vector AS real[]) AS vector({dim}))"
+# A scalar subquery is computed once per statement (not per row, as a cast of a
+# parameter may be in a generic plan) and still lets the planner use the HNSW index.
+_VECTOR_PARAM = "(SELECT CAST(CAST(:vector AS real[]) AS vector({dim})))"
 
 
 async def _dense(
