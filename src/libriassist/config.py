@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         description="A visitor's question gets a curated answer when it is this similar to "
         "one of its questions or paraphrases (an exact match after normalisation always does).",
     )
+    search_backend: Literal["memory", "pgvector"] = Field(
+        default="memory",
+        description="Where search runs. `memory` = each worker holds each searched tenant's "
+        "index; `pgvector` = in PostgreSQL with the pgvector extension, nothing per tenant "
+        "in the workers (docs/scaling.md).",
+    )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")
 
@@ -167,6 +173,12 @@ class Settings(BaseSettings):
             raise ValueError(
                 "LIBRIASSIST_EMBEDDING_URL must start with http:// or https://, "
                 f"got {self.embedding_url!r}"
+            )
+        if self.search_backend == "pgvector" and self.is_sqlite:
+            raise ValueError(
+                "LIBRIASSIST_SEARCH_BACKEND=pgvector needs PostgreSQL: set "
+                "LIBRIASSIST_DATABASE_URL=postgresql+asyncpg://… (with the pgvector extension), "
+                "or use LIBRIASSIST_SEARCH_BACKEND=memory with SQLite"
             )
         return self
 

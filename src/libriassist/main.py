@@ -25,6 +25,7 @@ from libriassist.kit.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from libriassist.knowledge import pgvector_search
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.router import UPLOAD_PATH
 from libriassist.knowledge.router import router as knowledge_router
@@ -54,6 +55,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             job_runner=runner,
             index_cache=IndexCache(max_chunks=settings.index_cache_chunks),
         )
+        if settings.search_backend == "pgvector":
+            # Fails start-up with the fix when the server has no pgvector.
+            await pgvector_search.ensure_schema(engine, model.model_id, model.dim)
         await _close_stale_replies(app.state.resources)
         await runner.start()
         try:

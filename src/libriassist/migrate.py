@@ -14,7 +14,8 @@ from libriassist.migrations import __file__ as _migrations_init
 def alembic_config(database_url: str) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(_migrations_pkg_dir()))
-    cfg.set_main_option("sqlalchemy.url", database_url)
+    # The config is an .ini: a URL-encoded password or socket path (%2F) must be escaped.
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     return cfg
 
 

@@ -66,6 +66,7 @@ async def chat(
         embedder=resources.embedder,
         index_cache=resources.index_cache,
         curated_cache=resources.curated_cache,
+        search_backend=resources.settings.search_backend,
         writer=writer,
         min_score=resources.settings.min_answer_score,
         min_lift=resources.settings.min_answer_lift,

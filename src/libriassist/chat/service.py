@@ -29,6 +29,7 @@ from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
+from libriassist.knowledge.retrieval import SearchBackend
 from libriassist.platform.service import PLATFORM_KB_ID
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
@@ -151,6 +152,7 @@ async def reply_events(
     embedder: Embedder,
     index_cache: IndexCache,
     curated_cache: CuratedCache,
+    search_backend: SearchBackend = "memory",
     writer: ReplyWriter,
     min_score: float,
     min_lift: float,
@@ -184,6 +186,7 @@ async def reply_events(
                     accepted.language,
                     SEARCH_LIMIT,
                     vector=vector,
+                    backend=search_backend,
                 )
         plan = plan_reply(
             intent=accepted.intent,
@@ -198,7 +201,15 @@ async def reply_events(
         )
         if plan.mode == "no_answer" and tenant.use_platform_kb:
             plan = await _from_platform_kb(
-                maker, embedder, index_cache, accepted, plan, min_score, min_lift, tenant
+                maker,
+                embedder,
+                index_cache,
+                accepted,
+                plan,
+                min_score,
+                min_lift,
+                tenant,
+                search_backend,
             )
         outcome.curated_answer_id = plan.curated_answer_id
         outcome.sources = [s.model_dump() for s in plan.sources]
@@ -253,6 +264,7 @@ async def _from_platform_kb(
     min_score: float,
     min_lift: float,
     tenant: Tenant,
+    search_backend: SearchBackend,
 ) -> ReplyPlan:
     """The last step of the fallback order: the shared platform knowledge base, for a
     tenant that opted in and whose own knowledge has no confident match."""
@@ -266,6 +278,7 @@ async def _from_platform_kb(
                 accepted.question,
                 accepted.language,
                 SEARCH_LIMIT,
+                backend=search_backend,
             )
         except TenantNotFound:  # the operator has not created a platform knowledge base
             return plan

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 
 from libriassist.kit.ids import is_id
 from libriassist.kit.repository import TenantRepository
@@ -90,20 +90,29 @@ class ChunkRepository(TenantRepository[KnowledgeChunk]):
 
     async def all_for_index(self, embedding_model: str) -> list[Row[Any]]:
         stmt = (
-            self.select(
-                KnowledgeChunk.id,
-                KnowledgeChunk.document_id,
-                KnowledgeChunk.kind,
-                KnowledgeChunk.title,
-                KnowledgeChunk.question,
-                KnowledgeChunk.text,
-                KnowledgeChunk.language,
-                KnowledgeChunk.url,
-                KnowledgeChunk.embedding,
-                KnowledgeDocument.source_uri,
-            )
-            .join(KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id)
+            self._for_index(KnowledgeChunk.embedding)
             .where(KnowledgeChunk.embedding_model == embedding_model)
             .order_by(KnowledgeChunk.document_id, KnowledgeChunk.ordinal)
         )
         return list((await self.session.execute(stmt)).all())
+
+    async def for_hits(self, chunk_ids: list[str]) -> list[Row[Any]]:
+        """The chunks of ``chunk_ids`` (in any order) with what a search hit shows."""
+        if not chunk_ids:
+            return []
+        stmt = self._for_index().where(KnowledgeChunk.id.in_(chunk_ids))
+        return list((await self.session.execute(stmt)).all())
+
+    def _for_index(self, *extra: Any) -> Select[Any]:
+        return self.select(
+            KnowledgeChunk.id,
+            KnowledgeChunk.document_id,
+            KnowledgeChunk.kind,
+            KnowledgeChunk.title,
+            KnowledgeChunk.question,
+            KnowledgeChunk.text,
+            KnowledgeChunk.language,
+            KnowledgeChunk.url,
+            *extra,
+            KnowledgeDocument.source_uri,
+        ).join(KnowledgeDocument, KnowledgeDocument.id == KnowledgeChunk.document_id)

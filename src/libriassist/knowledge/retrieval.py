@@ -17,6 +17,8 @@ import numpy.typing as npt
 
 Mode = Literal["lexical", "dense", "hybrid"]
 MODES: tuple[Mode, ...] = ("lexical", "dense", "hybrid")
+# Where the candidates come from (config.Settings.search_backend); the ranking is the same.
+SearchBackend = Literal["memory", "pgvector"]
 
 FUSION_DEPTH = 100
 # Tuned once on the shipped evaluation sets (docs/retrieval.md), then left alone.

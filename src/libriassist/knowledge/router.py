@@ -180,6 +180,7 @@ async def search(
         body.language,
         body.limit,
         body.mode,
+        backend=resources.settings.search_backend,
     )
     return SearchResponse(hits=hits)
 

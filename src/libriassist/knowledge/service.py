@@ -3,14 +3,17 @@
 import asyncio
 import logging
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.errors import NotFound
 from libriassist.kit.language import detect_language
+from libriassist.knowledge import pgvector_search
 from libriassist.knowledge.index import IndexCache, IndexedChunk, TenantIndex
 from libriassist.knowledge.ingestion import (
     ingest_documents,
@@ -21,7 +24,7 @@ from libriassist.knowledge.ingestion import (
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
 from libriassist.knowledge.repository import ChunkRepository, DocumentRepository
-from libriassist.knowledge.retrieval import Mode
+from libriassist.knowledge.retrieval import Mode, SearchBackend
 from libriassist.knowledge.schemas import SearchHit
 from libriassist.tenants import service as tenants_service
 
@@ -80,19 +83,7 @@ async def load_index(
         chunks = []
         for i, row in enumerate(rows):
             matrix[i] = np.frombuffer(row.embedding, dtype=np.float32)
-            chunks.append(
-                IndexedChunk(
-                    chunk_id=row.id,
-                    document_id=row.document_id,
-                    kind=row.kind,
-                    title=row.title,
-                    question=row.question,
-                    text=row.text,
-                    language=row.language,
-                    url=row.url,
-                    source_uri=row.source_uri,
-                )
-            )
+            chunks.append(_indexed_chunk(row))
         lexical = await asyncio.to_thread(
             LexicalIndex,
             [" ".join(filter(None, (c.title, c.question, c.text))) for c in chunks],
@@ -102,6 +93,20 @@ async def load_index(
         cache.put(tenant_id, index)
         log.info("knowledge index loaded", extra={"tenant_id": tenant_id, "chunks": len(chunks)})
         return index
+
+
+def _indexed_chunk(row: Row[Any]) -> IndexedChunk:
+    return IndexedChunk(
+        chunk_id=row.id,
+        document_id=row.document_id,
+        kind=row.kind,
+        title=row.title,
+        question=row.question,
+        text=row.text,
+        language=row.language,
+        url=row.url,
+        source_uri=row.source_uri,
+    )
 
 
 async def search(
@@ -114,10 +119,20 @@ async def search(
     limit: int = 5,
     mode: Mode = "hybrid",
     vector: npt.NDArray[np.float32] | None = None,
+    backend: SearchBackend = "memory",
 ) -> list[SearchHit]:
     """The tenant's best chunks for ``query``. Cross-lingual matches count: a Darija
     question may find a French entry through the dense ranking. ``vector``: the query's
-    embedding when the caller already has it."""
+    embedding when the caller already has it.
+
+    ``backend`` is ``LIBRIASSIST_SEARCH_BACKEND``: ``memory`` ranks an index this process
+    holds per tenant; ``pgvector`` asks PostgreSQL for candidates and keeps nothing per
+    tenant. Both rank with ``retrieval.rank``; ``cache`` also holds the background vectors.
+    """
+    if backend == "pgvector":
+        return await _search_pgvector(
+            session, tenant_id, embedder, cache, query, language, limit, mode, vector
+        )
     index = await load_index(session, tenant_id, embedder, cache)
     if not index.chunks:
         return []
@@ -125,10 +140,7 @@ async def search(
     if vector is None:
         vector = await embed_query(embedder, query)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
-    background = cache.cached_background(embedder)
-    if background is None:  # embedded once per model and process, off the event loop
-        background = await asyncio.to_thread(cache.background, embedder)
-    baseline = float((background @ vector).mean())
+    baseline = await _baseline(cache, embedder, vector)
     return [
         SearchHit(
             **asdict(index.chunks[i]),
@@ -139,3 +151,59 @@ async def search(
         )
         for i in ranked.order[:limit]
     ]
+
+
+async def _baseline(
+    cache: IndexCache, embedder: Embedder, vector: npt.NDArray[np.float32]
+) -> float:
+    """The question's mean cosine against generic background questions."""
+    background = cache.cached_background(embedder)
+    if background is None:  # embedded once per model and process, off the event loop
+        background = await asyncio.to_thread(cache.background, embedder)
+    return float((background @ vector).mean())
+
+
+async def _search_pgvector(
+    session: AsyncSession,
+    tenant_id: str,
+    embedder: Embedder,
+    cache: IndexCache,
+    query: str,
+    language: str | None,
+    limit: int,
+    mode: Mode,
+    vector: npt.NDArray[np.float32] | None = None,
+) -> list[SearchHit]:
+    revision = await tenants_service.current_kb_revision(session, tenant_id)
+    state = await pgvector_search.current_state(session, tenant_id, revision, embedder.model_id)
+    if not state.chunks:
+        return []
+    language = language or detect_language(query)
+    if vector is None:
+        vector = await embed_query(embedder, query)
+    found = await pgvector_search.candidates(
+        session, tenant_id, state, vector, query, language, mode
+    )
+    ranked = found.rank(mode)
+    best = [int(i) for i in ranked.order[:limit]]
+    ids = [found.chunk_ids[i] for i in best]
+    rows = {
+        row.id: _indexed_chunk(row)
+        for row in await ChunkRepository(session, tenant_id).for_hits(ids)
+    }
+    baseline = await _baseline(cache, embedder, vector)
+    hits = []
+    for i in best:
+        row = rows.get(found.chunk_ids[i])
+        if row is None:  # deleted since the candidates were read
+            continue
+        hits.append(
+            SearchHit(
+                **asdict(row),
+                score=round(float(found.dense[i]), 4),
+                lift=round(float(found.dense[i]) - baseline, 4),
+                lexical=round(float(found.lexical[i]), 4),
+                rank_score=round(float(ranked.fused[i]), 6),
+            )
+        )
+    return hits
