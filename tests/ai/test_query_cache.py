@@ -3,8 +3,15 @@ import threading
 import numpy as np
 import pytest
 
-from libriassist.ai.embedder import Vectors, embed_query, l2_normalise, query_cache
+from libriassist.ai.embedder import (
+    DARIJA_ORIGINAL_WEIGHT,
+    Vectors,
+    embed_query,
+    l2_normalise,
+    query_cache,
+)
 from libriassist.ai.query_cache import QueryCache
+from libriassist.kit.darija import rewrite
 
 
 class CountingEmbedder:
@@ -87,3 +94,26 @@ def test_threads_share_it_safely() -> None:
         thread.join()
     assert errors == []
     assert len(cache) == 64
+
+
+async def test_a_darija_question_is_embedded_with_its_msa_rewrite() -> None:
+    embedder = CountingEmbedder("darija")
+    text = "wach kayn chi 7aja?"
+    mixed = await embed_query(embedder, text, "ary")
+    assert embedder.queries == [[text, rewrite(text)]]  # one call for both
+    original, msa = (query_cache.get("darija", t) for t in (text, rewrite(text)))
+    assert original is not None and msa is not None
+    expected = l2_normalise(
+        [DARIJA_ORIGINAL_WEIGHT * original + (1 - DARIJA_ORIGINAL_WEIGHT) * msa]
+    )[0]
+    np.testing.assert_allclose(mixed, expected, rtol=1e-6)
+    assert not np.allclose(mixed, original) and not np.allclose(mixed, msa)
+    await embed_query(embedder, text, "ary")
+    assert len(embedder.queries) == 1  # both halves come from the cache
+
+
+async def test_other_languages_are_embedded_as_written() -> None:
+    embedder = CountingEmbedder("as-written")
+    await embed_query(embedder, "wach kayn chi 7aja?", "fr")
+    await embed_query(embedder, "Où est ma commande ?")
+    assert embedder.queries == [["wach kayn chi 7aja?"], ["Où est ma commande ?"]]

@@ -75,6 +75,37 @@ async def test_a_darija_question_finds_a_french_entry(
     assert "livraison" in str(hits[0]["question"])
 
 
+SHOP = [
+    {"question": q, "answer": a, "language": lang}
+    for q, a, lang in [
+        ("Quels sont les délais de livraison ?", "Comptez 3 à 5 jours ouvrés.", "fr"),
+        ("Puis-je retourner un article ?", "Oui, vous avez 30 jours pour le renvoyer.", "fr"),
+        ("Acceptez-vous PayPal ?", "Oui, ainsi que la carte bancaire et le virement.", "fr"),
+        ("Where is your shop?", "Our bookshop is at 12 rue des Lilas, Lyon.", "en"),
+        ("Do you ship abroad?", "We ship to Belgium, Switzerland and Morocco.", "en"),
+    ]
+]
+
+
+async def test_an_arabizi_question_is_understood_through_its_msa_rewrite(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    # Embedded as written, both questions land on the PayPal entry (e5 reads Arabizi as
+    # noise); their MSA rewrites find the right one.
+    await ingest_faq(maker, embedder, tenant.id, SHOP, tmp_path / "kb", name="shop.json")
+    for language in ("ary", None):  # declared, or detected from the question
+        hits = await search(
+            client, tenant, "bghit nrje3 chi ktab, wach momkin?", "hybrid", language
+        )
+        assert hits[0]["question"] == "Puis-je retourner un article ?"
+        hits = await search(client, tenant, "fin kayna lmaktaba dyalkom?", "hybrid", language)
+        assert hits[0]["question"] == "Where is your shop?"
+
+
 def test_lexical_weight_follows_the_evidence() -> None:
     assert lexical_weight(0.0) == 0.0
     assert 0 < lexical_weight(0.5) < lexical_weight(1.0) < 1

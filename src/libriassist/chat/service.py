@@ -169,7 +169,7 @@ async def reply_events(
                 )
                 curated = pins.exact(accepted.question, accepted.language)
                 if curated is None and len(pins):
-                    vector = await embed_query(embedder, accepted.question)
+                    vector = await embed_query(embedder, accepted.question, accepted.language)
                     curated = pins.closest(vector, accepted.language, curated_min_score)
             hits = []
             if curated is None and accepted.intent != "greeting":

@@ -123,7 +123,7 @@ async def search(
         return []
     language = language or detect_language(query)
     if vector is None:
-        vector = await embed_query(embedder, query)
+        vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
     background = cache.cached_background(embedder)
     if background is None:  # embedded once per model and process, off the event loop
