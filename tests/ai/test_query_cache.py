@@ -6,6 +6,7 @@ import pytest
 from libriassist.ai.embedder import (
     DARIJA_ORIGINAL_WEIGHT,
     Vectors,
+    embed_passages,
     embed_query,
     l2_normalise,
     query_cache,
@@ -117,3 +118,20 @@ async def test_other_languages_are_embedded_as_written() -> None:
     await embed_query(embedder, "wach kayn chi 7aja?", "fr")
     await embed_query(embedder, "Où est ma commande ?")
     assert embedder.queries == [["wach kayn chi 7aja?"], ["Où est ma commande ?"]]
+
+
+def test_darija_passages_are_mixed_with_their_rewrite_in_one_call() -> None:
+    class Passages(CountingEmbedder):
+        def embed_passages(self, texts: list[str]) -> Vectors:
+            return self.embed_queries(texts)
+
+    embedder = Passages()
+    texts = ["wach kayn chi 7aja?", "Où est ma commande ?", "واش كاين؟"]
+    vectors = embed_passages(embedder, texts, ["ary", "fr", "ary"])
+    rewrites = [rewrite(texts[0]), rewrite(texts[2])]
+    assert embedder.queries == [texts + rewrites]
+    rows = l2_normalise([[len(t), 1.0, 1] for t in texts + rewrites])
+    mix = DARIJA_ORIGINAL_WEIGHT * rows[0] + (1 - DARIJA_ORIGINAL_WEIGHT) * rows[3]
+    np.testing.assert_allclose(vectors[0], l2_normalise([mix])[0], rtol=1e-6)
+    np.testing.assert_allclose(vectors[1], rows[1], rtol=1e-6)
+    assert vectors.shape == (3, 3)

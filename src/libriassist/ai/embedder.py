@@ -206,6 +206,27 @@ def _build(settings: Settings) -> Embedder:
     )
 
 
+def _mix_darija(original: Vectors, msa: Vectors) -> Vectors:
+    return l2_normalise(DARIJA_ORIGINAL_WEIGHT * original + (1 - DARIJA_ORIGINAL_WEIGHT) * msa)
+
+
+def embed_passages(embedder: Embedder, texts: list[str], languages: list[str]) -> Vectors:
+    """Passage vectors, Darija ones (``ary``) mixed with their MSA rewrite like questions.
+
+    Chunks in Darija get a content-hash marker of their own (``knowledge.parsed``), so
+    their vectors are never reused from before this rewrite, nor reused by it."""
+    rewrites = [
+        darija.rewrite(text) if language == "ary" else ""
+        for text, language in zip(texts, languages, strict=True)
+    ]
+    extra = [(i, r) for i, r in enumerate(rewrites) if r and r != texts[i]]
+    matrix = embedder.embed_passages(texts + [r for _, r in extra])
+    vectors = matrix[: len(texts)].copy()
+    for row, (i, _) in enumerate(extra, start=len(texts)):
+        vectors[i] = _mix_darija(matrix[i : i + 1], matrix[row : row + 1])[0]
+    return vectors
+
+
 # A Darija question is embedded as written and as rewritten towards MSA
 # (``kit.darija``); the rewrite carries most of the meaning e5 can read (on the shipped
 # Darija sets it alone beats the original by far), the original keeps names and numbers.
@@ -227,8 +248,7 @@ async def embed_query(
     if not rewritten or rewritten == text:
         return (await _embed_cached(embedder, [text]))[0]
     original, msa = await _embed_cached(embedder, [text, rewritten])
-    mixed = DARIJA_ORIGINAL_WEIGHT * original + (1 - DARIJA_ORIGINAL_WEIGHT) * msa
-    combined: npt.NDArray[np.float32] = l2_normalise(mixed[None, :])[0]
+    combined: npt.NDArray[np.float32] = _mix_darija(original[None, :], msa[None, :])[0]
     return combined
 
 
