@@ -3,8 +3,16 @@ import threading
 import numpy as np
 import pytest
 
-from libriassist.ai.embedder import Vectors, embed_query, l2_normalise, query_cache
+from libriassist.ai.embedder import (
+    DARIJA_ORIGINAL_WEIGHT,
+    Vectors,
+    embed_passages,
+    embed_query,
+    l2_normalise,
+    query_cache,
+)
 from libriassist.ai.query_cache import QueryCache
+from libriassist.kit.darija import rewrite
 
 
 class CountingEmbedder:
@@ -87,3 +95,43 @@ def test_threads_share_it_safely() -> None:
         thread.join()
     assert errors == []
     assert len(cache) == 64
+
+
+async def test_a_darija_question_is_embedded_with_its_msa_rewrite() -> None:
+    embedder = CountingEmbedder("darija")
+    text = "wach kayn chi 7aja?"
+    mixed = await embed_query(embedder, text, "ary")
+    assert embedder.queries == [[text, rewrite(text)]]  # one call for both
+    original, msa = (query_cache.get("darija", t) for t in (text, rewrite(text)))
+    assert original is not None and msa is not None
+    expected = l2_normalise(
+        [DARIJA_ORIGINAL_WEIGHT * original + (1 - DARIJA_ORIGINAL_WEIGHT) * msa]
+    )[0]
+    np.testing.assert_allclose(mixed, expected, rtol=1e-6)
+    assert not np.allclose(mixed, original) and not np.allclose(mixed, msa)
+    await embed_query(embedder, text, "ary")
+    assert len(embedder.queries) == 1  # both halves come from the cache
+
+
+async def test_other_languages_are_embedded_as_written() -> None:
+    embedder = CountingEmbedder("as-written")
+    await embed_query(embedder, "wach kayn chi 7aja?", "fr")
+    await embed_query(embedder, "Où est ma commande ?")
+    assert embedder.queries == [["wach kayn chi 7aja?"], ["Où est ma commande ?"]]
+
+
+def test_darija_passages_are_mixed_with_their_rewrite_in_one_call() -> None:
+    class Passages(CountingEmbedder):
+        def embed_passages(self, texts: list[str]) -> Vectors:
+            return self.embed_queries(texts)
+
+    embedder = Passages()
+    texts = ["wach kayn chi 7aja?", "Où est ma commande ?", "واش كاين؟"]
+    vectors = embed_passages(embedder, texts, ["ary", "fr", "ary"])
+    rewrites = [rewrite(texts[0]), rewrite(texts[2])]
+    assert embedder.queries == [texts + rewrites]
+    rows = l2_normalise([[len(t), 1.0, 1] for t in texts + rewrites])
+    mix = DARIJA_ORIGINAL_WEIGHT * rows[0] + (1 - DARIJA_ORIGINAL_WEIGHT) * rows[3]
+    np.testing.assert_allclose(vectors[0], l2_normalise([mix])[0], rtol=1e-6)
+    np.testing.assert_allclose(vectors[1], rows[1], rtol=1e-6)
+    assert vectors.shape == (3, 3)

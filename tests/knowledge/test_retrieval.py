@@ -1,9 +1,13 @@
 from pathlib import Path
 
 import httpx
+import numpy as np
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libriassist.ai.embedder import Embedder
+from libriassist.ai.embedder import Embedder, embed_passages
+from libriassist.knowledge import parsed
+from libriassist.knowledge.parsed import ParsedChunk
 from libriassist.knowledge.retrieval import lexical_weight
 from tests.factories import Tenant, ingest_faq
 
@@ -73,6 +77,67 @@ async def test_a_darija_question_finds_a_french_entry(
     assert hits[0]["question"] == "Acceptez-vous PayPal ?"
     hits = await search(client, tenant, "شحال كياخد التوصيل؟", "hybrid", "ary")
     assert "livraison" in str(hits[0]["question"])
+
+
+SHOP = [
+    {"question": q, "answer": a, "language": lang}
+    for q, a, lang in [
+        ("Quels sont les délais de livraison ?", "Comptez 3 à 5 jours ouvrés.", "fr"),
+        ("Puis-je retourner un article ?", "Oui, vous avez 30 jours pour le renvoyer.", "fr"),
+        ("Acceptez-vous PayPal ?", "Oui, ainsi que la carte bancaire et le virement.", "fr"),
+        ("Where is your shop?", "Our bookshop is at 12 rue des Lilas, Lyon.", "en"),
+        ("Do you ship abroad?", "We ship to Belgium, Switzerland and Morocco.", "en"),
+    ]
+]
+
+
+async def test_an_arabizi_question_is_understood_through_its_msa_rewrite(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    # Embedded as written, both questions land on the PayPal entry (e5 reads Arabizi as
+    # noise); their MSA rewrites find the right one.
+    await ingest_faq(maker, embedder, tenant.id, SHOP, tmp_path / "kb", name="shop.json")
+    for language in ("ary", None):  # declared, or detected from the question
+        hits = await search(
+            client, tenant, "bghit nrje3 chi ktab, wach momkin?", "hybrid", language
+        )
+        assert hits[0]["question"] == "Puis-je retourner un article ?"
+        hits = await search(client, tenant, "fin kayna lmaktaba dyalkom?", "hybrid", language)
+        assert hits[0]["question"] == "Where is your shop?"
+
+
+def test_darija_passages_are_embedded_with_their_msa_rewrite(embedder: Embedder) -> None:
+    # English questions over an Arabizi knowledge base: the passages embedded as written
+    # answer the first question with the delivery entry and the second with PayPal.
+    kb = [
+        "Twsil kaywsal f 3 tal 5 d liyam.",
+        "Ila bghiti trje3 chi ktab, 3ndk 30 yom.",
+        "Kan9blo PayPal w lkarta banquaire.",
+        "lmaktaba dyalna kayna f zan9a dyal Lilas f Lyon.",
+        "Kansifto l Belgique, Suisse w lmaghrib.",
+    ]
+    passages = embed_passages(embedder, kb, ["ary"] * len(kb))
+    for question, answer in [("Can I return a book?", 1), ("Where is your bookshop?", 3)]:
+        vector = embedder.embed_queries([question])[0]
+        assert int(np.argmax(passages @ vector)) == answer, question
+    as_written = embed_passages(embedder, kb, ["fr"] * len(kb))
+    assert np.allclose(as_written, embedder.embed_passages(kb))
+
+
+def test_a_new_darija_rewrite_gives_darija_chunks_new_hashes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The hash is what ingestion reuses vectors by: a changed rewrite must re-embed.
+    darija = ParsedChunk(kind="section", title="", text="wach kayn chi 7aja?", language="ary")
+    french = ParsedChunk(kind="section", title="", text="Avez-vous un magasin ?", language="fr")
+    before = darija.content_hash, french.content_hash
+    monkeypatch.setattr(parsed, "DARIJA_REWRITE", "darija-msa-rewrite-next")
+    assert darija.content_hash != before[0]
+    assert french.content_hash == before[1]
 
 
 def test_lexical_weight_follows_the_evidence() -> None:

@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from libriassist.ai.query_cache import QueryCache
 from libriassist.config import Settings
+from libriassist.kit import darija
 
 Vectors = npt.NDArray[np.float32]
 
@@ -205,12 +206,61 @@ def _build(settings: Settings) -> Embedder:
     )
 
 
-async def embed_query(embedder: Embedder, text: str) -> npt.NDArray[np.float32]:
+def _mix_darija(original: Vectors, msa: Vectors) -> Vectors:
+    return l2_normalise(DARIJA_ORIGINAL_WEIGHT * original + (1 - DARIJA_ORIGINAL_WEIGHT) * msa)
+
+
+def embed_passages(embedder: Embedder, texts: list[str], languages: list[str]) -> Vectors:
+    """Passage vectors, Darija ones (``ary``) mixed with their MSA rewrite like questions.
+
+    Chunks in Darija get a content-hash marker of their own (``knowledge.parsed``), so
+    their vectors are never reused from before this rewrite, nor reused by it."""
+    rewrites = [
+        darija.rewrite(text) if language == "ary" else ""
+        for text, language in zip(texts, languages, strict=True)
+    ]
+    extra = [(i, r) for i, r in enumerate(rewrites) if r and r != texts[i]]
+    matrix = embedder.embed_passages(texts + [r for _, r in extra])
+    vectors = matrix[: len(texts)].copy()
+    for row, (i, _) in enumerate(extra, start=len(texts)):
+        vectors[i] = _mix_darija(matrix[i : i + 1], matrix[row : row + 1])[0]
+    return vectors
+
+
+# A Darija question is embedded as written and as rewritten towards MSA
+# (``kit.darija``); the rewrite carries most of the meaning e5 can read (on the shipped
+# Darija sets it alone beats the original by far), the original keeps names and numbers.
+DARIJA_ORIGINAL_WEIGHT = 0.2
+
+
+async def embed_query(
+    embedder: Embedder, text: str, language: str | None = None
+) -> npt.NDArray[np.float32]:
     """The query's vector, from the process-wide LRU when this model embedded it lately.
 
-    The returned array is shared with the cache: read it, do not write to it."""
-    cached = query_cache.get(embedder.model_id, text)
-    if cached is not None:
-        return cached
-    vectors: Vectors = await asyncio.to_thread(embedder.embed_queries, [text])
-    return query_cache.put(embedder.model_id, text, vectors[0])
+    ``language`` is the question's (detected or declared) language: for Darija (``ary``)
+    the vector is the normalised weighted mean of the embeddings of the text and of its
+    MSA rewrite, still one vector of the same space. Every caller that ranks chunks (the
+    chat, the search API, the evaluation) goes through here, so they agree.
+
+    The returned array may be shared with the cache: read it, do not write to it."""
+    rewritten = darija.rewrite(text) if language == "ary" else ""
+    if not rewritten or rewritten == text:
+        return (await _embed_cached(embedder, [text]))[0]
+    original, msa = await _embed_cached(embedder, [text, rewritten])
+    combined: npt.NDArray[np.float32] = _mix_darija(original[None, :], msa[None, :])[0]
+    return combined
+
+
+async def _embed_cached(embedder: Embedder, texts: list[str]) -> list[npt.NDArray[np.float32]]:
+    """One vector per text; the ones the cache lacks are embedded in a single call."""
+    found = [query_cache.get(embedder.model_id, text) for text in texts]
+    missing = [text for text, vector in zip(texts, found, strict=True) if vector is None]
+    if missing:
+        vectors: Vectors = await asyncio.to_thread(embedder.embed_queries, missing)
+        fresh = iter(vectors)
+        found = [
+            query_cache.put(embedder.model_id, text, next(fresh)) if vector is None else vector
+            for text, vector in zip(texts, found, strict=True)
+        ]
+    return [vector for vector in found if vector is not None]

@@ -165,7 +165,6 @@ async def reply_events(
         async for session in session_scope(maker):
             tenant = await tenants_service.get_tenant(session, tenant_id)
             curated: CuratedMatch | None = None
-            vector = None
             # An explicit request for a person is never answered by a curated answer.
             if accepted.intent != "human_handoff":
                 pins = await load_pins(
@@ -173,10 +172,13 @@ async def reply_events(
                 )
                 curated = pins.exact(accepted.question, accepted.language)
                 if curated is None and len(pins):
+                    # As written, like the pinned questions it is calibrated against.
                     vector = await embed_query(embedder, accepted.question)
                     curated = pins.closest(vector, accepted.language, curated_min_score)
             hits = []
             if curated is None and accepted.intent != "greeting":
+                # Search embeds the question for its language (Darija: with its MSA
+                # rewrite); the vector as written comes from the query cache.
                 hits = await knowledge_service.search(
                     session,
                     tenant_id,
@@ -185,7 +187,6 @@ async def reply_events(
                     accepted.question,
                     accepted.language,
                     SEARCH_LIMIT,
-                    vector=vector,
                     backend=search_backend,
                 )
         plan = plan_reply(

@@ -164,7 +164,7 @@ async def evaluate(
         text = str(query["text"])
         language = _language(query, "en")
         started = time.perf_counter()
-        vector = await embed_query(embedder, text)
+        vector = await embed_query(embedder, text, language)
         embed_ms = (time.perf_counter() - started) * 1000
         for mode in modes:
             started = time.perf_counter()

@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libriassist.ai.embedder import Embedder
+from libriassist.ai.embedder import Embedder, embed_passages
 from libriassist.db import session_scope
 from libriassist.kit.ids import new_id
 from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
@@ -149,7 +149,12 @@ async def _vectors_for(
     started = time.monotonic()
     for start in range(0, len(to_embed), EMBED_BATCH):
         batch = to_embed[start : start + EMBED_BATCH]
-        matrix = await asyncio.to_thread(embedder.embed_passages, [c.embedding_text for c in batch])
+        matrix = await asyncio.to_thread(
+            embed_passages,
+            embedder,
+            [c.embedding_text for c in batch],
+            [c.language for c in batch],
+        )
         for chunk, vector in zip(batch, matrix, strict=True):
             vectors[chunk.content_hash] = vector.astype(np.float32).tobytes()
             vectors.fresh.add(chunk.content_hash)

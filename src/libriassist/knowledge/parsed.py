@@ -8,6 +8,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+DARIJA_REWRITE = "darija-msa-rewrite-1"
+
 
 class SourceError(Exception):
     """A file that cannot be ingested; the message says why, for the person who fixes it."""
@@ -39,6 +41,11 @@ class ParsedChunk:
         # hashes (and the vectors reused through them) stay what they were.
         if self.heading_path:
             fields.append(self.heading_path)
+        # Darija chunks are embedded with their MSA rewrite (ai.embedder.embed_passages):
+        # a marker of the rewrite keeps vectors made without it, or by an older
+        # rewrite, from being reused. Bump it whenever kit.darija changes.
+        if self.language == "ary":
+            fields.append(DARIJA_REWRITE)
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
     @property

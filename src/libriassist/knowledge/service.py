@@ -138,7 +138,7 @@ async def search(
         return []
     language = language or detect_language(query)
     if vector is None:
-        vector = await embed_query(embedder, query)
+        vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
     baseline = await _baseline(cache, embedder, vector)
     return [
@@ -180,7 +180,7 @@ async def _search_pgvector(
         return []
     language = language or detect_language(query)
     if vector is None:
-        vector = await embed_query(embedder, query)
+        vector = await embed_query(embedder, query, language)
     found = await pgvector_search.candidates(
         session, tenant_id, state, vector, query, language, mode
     )
