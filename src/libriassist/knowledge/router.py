@@ -33,12 +33,6 @@ UPLOAD_PATH = "/api/v1/admin/kb/documents"
 MAX_UPLOAD_FILES = 200
 
 
-class NoFiles(AppError):
-    status_code = 422
-    code = "no_files"
-    message = "Send one or more files in the multipart field 'files'."
-
-
 class NothingToIngest(AppError):
     status_code = 422
     code = "unsupported_files"
@@ -74,8 +68,7 @@ async def upload_documents(
 ) -> JSONResponse:
     """Upload files into the knowledge base (a file with the name of an earlier upload
     replaces it; unchanged content is not embedded again)."""
-    if not files:
-        raise NoFiles()
+    # No 'files' field at all is refused by validation (422 invalid_request).
     if len(files) > MAX_UPLOAD_FILES:
         raise InvalidRequest(f"At most {MAX_UPLOAD_FILES} files per upload.")
     accepted: list[tuple[str, bytes]] = []

@@ -118,12 +118,10 @@ async def search(
     language: str | None,
     limit: int = 5,
     mode: Mode = "hybrid",
-    vector: npt.NDArray[np.float32] | None = None,
     backend: SearchBackend = "memory",
 ) -> list[SearchHit]:
     """The tenant's best chunks for ``query``. Cross-lingual matches count: a Darija
-    question may find a French entry through the dense ranking. ``vector``: the query's
-    embedding when the caller already has it.
+    question may find a French entry through the dense ranking.
 
     ``backend`` is ``LIBRIASSIST_SEARCH_BACKEND``: ``memory`` ranks an index this process
     holds per tenant; ``pgvector`` asks PostgreSQL for candidates and keeps nothing per
@@ -131,14 +129,13 @@ async def search(
     """
     if backend == "pgvector":
         return await _search_pgvector(
-            session, tenant_id, embedder, cache, query, language, limit, mode, vector
+            session, tenant_id, embedder, cache, query, language, limit, mode
         )
     index = await load_index(session, tenant_id, embedder, cache)
     if not index.chunks:
         return []
     language = language or detect_language(query)
-    if vector is None:
-        vector = await embed_query(embedder, query, language)
+    vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
     baseline = await _baseline(cache, embedder, vector)
     return [
@@ -172,15 +169,13 @@ async def _search_pgvector(
     language: str | None,
     limit: int,
     mode: Mode,
-    vector: npt.NDArray[np.float32] | None = None,
 ) -> list[SearchHit]:
     revision = await tenants_service.current_kb_revision(session, tenant_id)
     state = await pgvector_search.current_state(session, tenant_id, revision, embedder.model_id)
     if not state.chunks:
         return []
     language = language or detect_language(query)
-    if vector is None:
-        vector = await embed_query(embedder, query, language)
+    vector = await embed_query(embedder, query, language)
     found = await pgvector_search.candidates(
         session, tenant_id, state, vector, query, language, mode
     )
