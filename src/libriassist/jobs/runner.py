@@ -24,6 +24,8 @@ from libriassist.jobs.handlers import HANDLERS
 log = logging.getLogger("libriassist.jobs")
 
 POLL_SECONDS = 5.0
+# How long stop() lets a running job reach a safe point before cancelling it.
+STOP_GRACE_SECONDS = 2.0
 WORKER_FUNCTION = "libriassist.jobs.worker.perform"
 # RQ's own time limit per job; ours are bounded by their work, not by a clock.
 RQ_JOB_TIMEOUT = 24 * 3600
@@ -41,6 +43,7 @@ class InProcessRunner:
     def __init__(self, runtime: service.JobRuntime) -> None:
         self.runtime = runtime
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -50,16 +53,29 @@ class InProcessRunner:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the loop leave between two database calls; cancel only a job still running.
+
+        Cancelling a task in the middle of a query leaves the driver's connection to be
+        cleaned up later, after the event loop may be gone (SQLite's driver thread then
+        fails). A cancelled job is not lost: it runs again once its heartbeat is stale.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        await asyncio.wait({self._task}, timeout=STOP_GRACE_SECONDS)
+        if not self._task.done():
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             ran = False
             try:
                 for job_id in await service.runnable_job_ids(self.runtime.maker):
+                    if self._stopping:
+                        return
                     if await service.execute(self.runtime, job_id, HANDLERS):
                         ran = True
                         break
@@ -67,7 +83,7 @@ class InProcessRunner:
                 raise
             except Exception:  # the database is down or not migrated yet: try again later
                 log.exception("could not look for jobs")
-            if ran:
+            if ran or self._stopping:
                 continue
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
