@@ -38,6 +38,11 @@ CROSS_TENANT_CASES = {
     ("GET", "/api/v1/admin/kb/curated/{answer_id}"),
     ("PATCH", "/api/v1/admin/kb/curated/{answer_id}"),
     ("DELETE", "/api/v1/admin/kb/curated/{answer_id}"),
+    # tests/answering/test_llm_settings.py::test_model_settings_do_not_cross_tenants
+    ("GET", "/api/v1/admin/llm"),
+    ("PUT", "/api/v1/admin/llm"),
+    ("DELETE", "/api/v1/admin/llm"),
+    ("POST", "/api/v1/admin/llm/test"),
 }
 
 

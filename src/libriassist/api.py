@@ -12,10 +12,12 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
+from libriassist.ai.llm import LLMClients
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
 from libriassist.db import session_scope
 from libriassist.jobs.runner import JobRunner
+from libriassist.kit.secrets import SecretBox
 from libriassist.knowledge.index import IndexCache
 
 
@@ -26,6 +28,8 @@ class Resources:
     sessionmaker: async_sessionmaker[AsyncSession]
     embedder: Embedder
     job_runner: JobRunner
+    secret_box: SecretBox
+    llm_clients: LLMClients = field(default_factory=LLMClients)
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)
 

@@ -147,11 +147,77 @@ class Settings(BaseSettings):
         "index; `pgvector` = in PostgreSQL with the pgvector extension, nothing per tenant "
         "in the workers (docs/scaling.md).",
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="The platform's default chat model: base URL of any OpenAI-compatible "
+        "Chat Completions API (e.g. https://api.openai.com/v1, http://ollama:11434/v1). Unset: "
+        "tenants without a model of their own get extractive answers (no LLM).",
+    )
+    llm_model: str | None = Field(
+        default=None, description="Model name for the platform default (with LLM_BASE_URL)."
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key for the platform default model, if it needs one."
+    )
+    llm_temperature: float = Field(
+        default=0.2, ge=0, le=2, description="Sampling temperature of the platform default."
+    )
+    llm_max_tokens: int = Field(
+        default=512, ge=16, le=8192, description="Longest reply, in tokens (platform default)."
+    )
+    llm_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        le=300,
+        description="Seconds the model may take to start its reply, and between two chunks; "
+        "then the reply is retried (before any text) or cut.",
+    )
+    llm_max_duration: float = Field(
+        default=120.0, gt=0, description="Seconds one whole reply may take; then it is cut."
+    )
+    llm_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries on 429, 5xx, timeouts and refused connections, before the first "
+        "token only, with exponential backoff.",
+    )
+    llm_breaker_threshold: int = Field(
+        default=5,
+        ge=1,
+        description="Consecutive failed replies after which calls to that model are paused.",
+    )
+    llm_breaker_cooldown: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a paused model waits before one trial call decides whether it is "
+        "back.",
+    )
+    llm_allow_private: bool = Field(
+        default=False,
+        description="Let tenant admins point their own model at private, loopback or "
+        "link-local addresses (off: only public ones; the platform default may be anywhere).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts tenants' secrets at rest (their LLM API keys): at least 32 random "
+        "characters; several, comma-separated, to rotate (the first encrypts, all decrypt). "
+        "Unset: one is generated into DATA_DIR/secret.key on first need, which suits a "
+        "single machine only; set it when several machines share a database.",
+    )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")
 
     @field_validator(
-        "embedding_url", "embedding_model", "embedding_api_key", "redis_url", mode="before"
+        "embedding_url",
+        "embedding_model",
+        "embedding_api_key",
+        "redis_url",
+        "llm_base_url",
+        "llm_model",
+        "llm_api_key",
+        "secret_key",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -174,6 +240,20 @@ class Settings(BaseSettings):
                 "LIBRIASSIST_EMBEDDING_URL must start with http:// or https://, "
                 f"got {self.embedding_url!r}"
             )
+        if (self.llm_base_url is None) != (self.llm_model is None):
+            raise ValueError(
+                "LIBRIASSIST_LLM_BASE_URL and LIBRIASSIST_LLM_MODEL go together: set both to "
+                "give tenants a default chat model, or neither for extractive answers"
+            )
+        if self.llm_base_url and not self.llm_base_url.startswith(("http://", "https://")):
+            raise ValueError(
+                f"LIBRIASSIST_LLM_BASE_URL must start with http:// or https://, "
+                f"got {self.llm_base_url!r}"
+            )
+        if self.secret_key and any(
+            len(k.strip()) < 32 for k in self.secret_key.get_secret_value().split(",")
+        ):
+            raise ValueError("each LIBRIASSIST_SECRET_KEY must have at least 32 characters")
         if self.search_backend == "pgvector" and self.is_sqlite:
             raise ValueError(
                 "LIBRIASSIST_SEARCH_BACKEND=pgvector needs PostgreSQL: set "

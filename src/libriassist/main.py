@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 
 from libriassist import __version__
 from libriassist.ai.embedder import Embedder, embedder_from_settings
+from libriassist.ai.llm import LLMClients
 from libriassist.api import Resources
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
@@ -25,10 +26,12 @@ from libriassist.kit.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from libriassist.kit.secrets import secret_box
 from libriassist.knowledge import pgvector_search
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.router import UPLOAD_PATH
 from libriassist.knowledge.router import router as knowledge_router
+from libriassist.llm_config.router import router as llm_config_router
 from libriassist.ops import router as ops_router
 from libriassist.platform import service as platform_service
 from libriassist.tenants.router import router as tenants_router
@@ -53,6 +56,15 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             sessionmaker=maker,
             embedder=model,
             job_runner=runner,
+            secret_box=secret_box(
+                settings.secret_key.get_secret_value() if settings.secret_key else None,
+                settings.data_dir,
+            ),
+            llm_clients=LLMClients(
+                retries=settings.llm_retries,
+                breaker_threshold=settings.llm_breaker_threshold,
+                breaker_cooldown=settings.llm_breaker_cooldown,
+            ),
             index_cache=IndexCache(max_chunks=settings.index_cache_chunks),
         )
         if settings.search_backend == "pgvector":
@@ -64,6 +76,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             yield
         finally:
             await runner.stop()
+            await app.state.resources.llm_clients.close()
             await engine.dispose()
 
     # The docs pages' scripts are served from the package, not a CDN: they work offline.
@@ -90,6 +103,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         tenants_router,
         knowledge_router,
         curated_router,
+        llm_config_router,
         demo_router,
     ):
         app.include_router(router)

@@ -253,9 +253,9 @@ async def crawl_public(url: str) -> list[ParsedDocument | PageError]:
 def test_only_public_addresses_pass(address: str, public: bool) -> None:
     import ipaddress
 
-    from libriassist.knowledge.crawl import _is_public
+    from libriassist.kit.network import is_public
 
-    assert _is_public(ipaddress.ip_address(address)) is public
+    assert is_public(ipaddress.ip_address(address)) is public
 
 
 async def test_a_huge_crawl_delay_is_capped(site: Site) -> None:

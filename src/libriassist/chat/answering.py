@@ -19,6 +19,9 @@ from libriassist.knowledge.schemas import SearchHit, Source
 # "curated": the reply is the tenant's pinned answer, word for word (``ReplyPlan.verbatim``).
 Mode = Literal["greeting", "curated", "answer", "no_answer", "handoff"]
 
+# Excerpts a model is given to write from.
+MAX_CONTEXT = 3
+
 # A hit this far below the best one is still chosen when it is in a preferred language.
 LANGUAGE_MARGIN = 0.03
 
@@ -31,6 +34,8 @@ class ReplyPlan:
     tenant_name: str
     greeting: str | None = None
     grounds: list[SearchHit] = field(default_factory=list)
+    # What a model may write from: the confident matches, the chosen one first.
+    context: list[SearchHit] = field(default_factory=list)
     curated: CuratedMatch | None = None
     # Where ``grounds`` come from: the tenant's own knowledge, or the shared platform
     # knowledge base it opted into.
@@ -56,9 +61,13 @@ class ReplyPlan:
                     kind="curated",
                 )
             ]
+        return self.sources_of(self.grounds)
+
+    def sources_of(self, hits: list[SearchHit]) -> list[Source]:
+        """Sources of ``hits``, once each, in their order (a model's [1] is the first)."""
         seen: set[tuple[str, str | None]] = set()
         out = []
-        for hit in self.grounds:
+        for hit in hits:
             key = (hit.source_uri, hit.url or hit.title)
             if key not in seen:
                 seen.add(key)
@@ -106,12 +115,14 @@ def plan_reply(
         return ReplyPlan("handoff", language, intent, tenant_name, grounds=confident[:1])
     if not confident:
         return ReplyPlan("no_answer", language, intent, tenant_name)
+    chosen = preferred(confident, language, default_language)
     return ReplyPlan(
         "answer",
         language,
         intent,
         tenant_name,
-        grounds=[preferred(confident, language, default_language)],
+        grounds=[chosen],
+        context=[chosen, *[h for h in confident if h is not chosen]][:MAX_CONTEXT],
     )
 
 

@@ -4,7 +4,7 @@ indexed, embedded or used to answer anyone."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libriassist.db import Base, TimestampMixin, utcnow
@@ -45,5 +45,13 @@ class Message(Base):
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     first_token_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Who wrote the reply: the model's name, or "extractive" (quoted from the knowledge).
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer, default=None)
+    # True when the provider reported no usage and the counts are estimated from the text.
+    usage_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Why the model did not write a reply it should have (the reply fell back to quoting).
+    llm_error: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -71,6 +71,7 @@ async def chat(
         min_score=resources.settings.min_answer_score,
         min_lift=resources.settings.min_answer_lift,
         curated_min_score=resources.settings.curated_min_score,
+        llm=chat_service.LLMAccess(resources.llm_clients, resources.settings, resources.secret_box),
     )
     meta = {
         "session_id": accepted.session_id,
@@ -114,7 +115,10 @@ async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> C
         answer="".join(text),
         sources=[Source.model_validate(s) for s in sources],
         answered_from_kb=final["answered_from_kb"],
+        model=final["model"],
+        usage=final["usage"],
         latency_ms=final["latency_ms"],
+        first_token_ms=final["first_token_ms"],
     )
 
 

@@ -24,6 +24,12 @@ class ChatRequest(BaseModel):
     )
 
 
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    estimated: bool = Field(description="The provider reported no usage: counted from the text.")
+
+
 class ChatResponse(BaseModel):
     session_id: str
     session_token: str | None = Field(
@@ -35,7 +41,10 @@ class ChatResponse(BaseModel):
     language: Language
     sources: list[Source]
     answered_from_kb: bool
+    model: str = Field(description='The model that wrote the reply, or "extractive".')
+    usage: Usage | None = Field(description="Tokens, when a model wrote the reply.")
     latency_ms: int
+    first_token_ms: int | None
 
 
 class MessageOut(BaseModel):

@@ -8,6 +8,7 @@ the same time with status ``streaming`` and closed as ``complete``, ``failed`` o
 
 import hmac
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -17,19 +18,24 @@ import anyio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_query
-from libriassist.chat.answering import ReplyPlan, ReplyWriter, plan_reply
+from libriassist.ai.llm import LLMClients, LLMConfig, LLMInterrupted
+from libriassist.chat.answering import ReplyPlan, ReplyWriter, is_confident, plan_reply
+from libriassist.chat.generation import GroundedWriter, Turn, WriterReport
 from libriassist.chat.intent import detect_intent
 from libriassist.chat.models import Conversation, Message
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.chat.schemas import ChatRequest
+from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
 from libriassist.db import session_scope, utcnow
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
+from libriassist.kit.secrets import SecretBox, SecretUnreadable
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.retrieval import SearchBackend
+from libriassist.llm_config import service as llm_service
 from libriassist.platform.service import PLATFORM_KB_ID
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
@@ -50,6 +56,7 @@ class Accepted:
     session_id: str
     session_token: str | None
     reply_id: str
+    visitor_message_id: str
     question: str
     language: str
     intent: str
@@ -110,7 +117,7 @@ async def accept_message(
         conversation.language = language
         conversation.last_message_at = utcnow()
         messages = MessageRepository(session, tenant_id)
-        messages.add(
+        visitor = messages.add(
             Message(
                 id=new_id(),
                 conversation_id=conversation.id,
@@ -137,6 +144,7 @@ async def accept_message(
         session_id=conversation.id,
         session_token=new_token,
         reply_id=reply.id,
+        visitor_message_id=visitor.id,
         question=question,
         language=language,
         intent=intent,
@@ -157,13 +165,20 @@ async def reply_events(
     min_score: float,
     min_lift: float,
     curated_min_score: float,
+    llm: "LLMAccess | None" = None,
 ) -> AsyncIterator[ReplyEvent]:
     """The reply as events. Whatever happens, the reply row ends in a final state, and
-    ``done`` is only sent once that state is stored."""
+    ``done`` is only sent once that state is stored.
+
+    ``writer`` writes without a model (and whenever the model cannot start); with ``llm``
+    and a model configured for the tenant, confident knowledge matches are written by it.
+    """
     outcome = _Outcome()
     try:
         async for session in session_scope(maker):
             tenant = await tenants_service.get_tenant(session, tenant_id)
+            config, outcome.llm_error = await _model_for(session, tenant_id, llm)
+            history = await _history(session, tenant_id, accepted)
             curated: CuratedMatch | None = None
             # An explicit request for a person is never answered by a curated answer.
             if accepted.intent != "human_handoff":
@@ -189,6 +204,22 @@ async def reply_events(
                     SEARCH_LIMIT,
                     backend=search_backend,
                 )
+                follow_up = expand_follow_up(accepted.question, history)
+                if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):
+                    # "and to Belgium?" means little alone: search it with the question
+                    # it follows. Only the visitor's own words; replies never feed search.
+                    expanded = await knowledge_service.search(
+                        session,
+                        tenant_id,
+                        embedder,
+                        index_cache,
+                        follow_up,
+                        accepted.language,
+                        SEARCH_LIMIT,
+                        backend=search_backend,
+                    )
+                    if any(is_confident(h, expanded, min_score, min_lift) for h in expanded):
+                        hits = expanded
         plan = plan_reply(
             intent=accepted.intent,
             language=accepted.language,
@@ -215,11 +246,18 @@ async def reply_events(
         outcome.curated_answer_id = plan.curated_answer_id
         outcome.sources = [s.model_dump() for s in plan.sources]
         outcome.answered_from_kb = plan.answered_from_kb
+        if config is not None and llm is not None:
+            persona = persona_prompt(tenant, accepted.language)
+            writer = GroundedWriter(llm.clients, config, persona, history, fallback=writer)
+        outcome.report = getattr(writer, "report", None)
         async for piece in writer.write(plan, accepted.question):
             if outcome.first_token_ms is None:
                 outcome.first_token_ms = _ms_since(accepted.started)
             outcome.produced.append(piece)
             yield ReplyEvent("delta", {"text": piece})
+        if outcome.report is not None and outcome.report.context:
+            # The model was given these excerpts as [1], [2]...: the sources, in that order.
+            outcome.sources = [s.model_dump() for s in plan.sources_of(outcome.report.context)]
         outcome.status = "complete"
         await _close_reply(maker, tenant_id, accepted, outcome)
         yield ReplyEvent("sources", {"sources": outcome.sources})
@@ -228,8 +266,24 @@ async def reply_events(
             {
                 "message_id": accepted.reply_id,
                 "answered_from_kb": outcome.answered_from_kb,
+                "model": outcome.model,
+                "usage": outcome.usage,
                 "latency_ms": _ms_since(accepted.started),
                 "first_token_ms": outcome.first_token_ms,
+            },
+        )
+    except LLMInterrupted as exc:
+        log.warning(
+            "model reply broke off",
+            extra={"tenant_id": tenant_id, "message_id": accepted.reply_id, "code": exc.code},
+        )
+        outcome.status, outcome.error_code = "failed", "answer_interrupted"
+        outcome.llm_error = exc.code
+        yield ReplyEvent(
+            "error",
+            {
+                "code": "answer_interrupted",
+                "message": "The answer was cut off. Please ask again.",
             },
         )
     except Exception:
@@ -310,7 +364,24 @@ class _Outcome:
     first_token_ms: int | None = None
     status: str = "interrupted"
     error_code: str | None = None
+    llm_error: str | None = None
+    report: WriterReport | None = None
     closed: bool = False
+
+    @property
+    def model(self) -> str:
+        return self.report.model if self.report else "extractive"
+
+    @property
+    def usage(self) -> dict[str, Any] | None:
+        usage = self.report.usage if self.report else None
+        if usage is None:
+            return None
+        return {
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "estimated": usage.estimated,
+        }
 
 
 async def _close_reply(
@@ -327,9 +398,77 @@ async def _close_reply(
         reply.answered_from_kb = outcome.answered_from_kb
         reply.curated_answer_id = outcome.curated_answer_id
         reply.first_token_ms = outcome.first_token_ms
+        reply.model = outcome.model
+        usage = outcome.usage
+        if usage is not None:
+            reply.prompt_tokens = usage["prompt_tokens"]
+            reply.completion_tokens = usage["completion_tokens"]
+            reply.usage_estimated = usage["estimated"]
+        reply.llm_error = outcome.llm_error or (
+            outcome.report.llm_error if outcome.report else None
+        )
         reply.latency_ms = _ms_since(accepted.started)
         reply.completed_at = utcnow()
     outcome.closed = True
+
+
+@dataclass(frozen=True)
+class LLMAccess:
+    """What replies need to reach chat models: the process's clients (pools, breakers),
+    the settings (platform default model) and the key that opens tenants' API keys."""
+
+    clients: LLMClients
+    settings: Settings
+    secret_box: SecretBox
+
+
+async def _model_for(
+    session: AsyncSession, tenant_id: str, llm: LLMAccess | None
+) -> tuple[LLMConfig | None, str | None]:
+    if llm is None:
+        return None, None
+    try:
+        return await llm_service.config_for(session, tenant_id, llm.settings, llm.secret_box), None
+    except SecretUnreadable:
+        log.error("tenant API key unreadable with the configured secret key(s)")
+        return None, "llm_key_unreadable"
+
+
+def persona_prompt(tenant: Tenant, language: str) -> str:
+    if tenant.persona_prompt:
+        return tenant.persona_prompt.replace("{name}", tenant.name)
+    return (
+        f"You are the customer-support assistant of {tenant.name}. You are friendly, precise "
+        "and brief."
+    )
+
+
+async def _history(session: AsyncSession, tenant_id: str, accepted: Accepted) -> list[Turn]:
+    """The conversation before this message: complete turns only."""
+    rows = await MessageRepository(session, tenant_id).recent(accepted.session_id, 14)
+    current = {accepted.reply_id, accepted.visitor_message_id}
+    return [
+        Turn(m.role, m.content)
+        for m in rows
+        if m.id not in current and m.status == "complete" and m.content
+    ]
+
+
+_FOLLOW_UP_START = re.compile(
+    r"^(and|what about|how about|et|mais|pour|y|pero|e|و|واش|وبالنسبة|وماذا|w|o)\b",
+    re.IGNORECASE,
+)
+
+
+def expand_follow_up(question: str, history: list[Turn]) -> str | None:
+    """The question joined to the visitor's previous one, when it reads like a follow-up
+    (short, or opening like "and…"/"et pour…"); None otherwise."""
+    previous = next((t.content for t in reversed(history) if t.role == "visitor"), None)
+    if previous is None:
+        return None
+    if len(question.split()) > 6 and not _FOLLOW_UP_START.match(question.strip()):
+        return None
+    return f"{previous} {question}"
 
 
 def _ms_since(started: float) -> int:

@@ -7,9 +7,7 @@ fails becomes a ``PageError`` and the others go on.
 """
 
 import asyncio
-import ipaddress
 import logging
-import socket
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ import lxml.etree
 import lxml.html
 from protego import Protego
 
+from libriassist.kit.network import is_public, resolve
 from libriassist.knowledge.parsed import ParsedDocument, SourceError
 from libriassist.knowledge.sources import MAX_FILE_BYTES, SUPPORTED_SUFFIXES, parse_bytes
 
@@ -421,33 +420,12 @@ async def _public_address(url: str) -> str:
     public; else a failure. The caller connects to exactly this address."""
     host = urlsplit(url).hostname or ""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        addresses = await resolve(url)
     except OSError as exc:
         raise _Failure(f"cannot resolve {host}") from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-    if not addresses or not all(_is_public(a) for a in addresses):
+    if not addresses or not all(is_public(a) for a in addresses):
         raise _Failure(f"{host} is a private or local address: not fetched")
     return str(addresses[0])
-
-
-_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if not address.is_global:
-        return False
-    if isinstance(address, ipaddress.IPv6Address):
-        # IPv6 forms that carry an IPv4 address (6to4, Teredo, NAT64, IPv4-compatible)
-        # must not smuggle a private one.
-        embedded = address.ipv4_mapped or address.sixtofour
-        if address.teredo:
-            embedded = address.teredo[1]
-        if any(address in net for net in (*_NAT64, _IPV4_COMPATIBLE)):
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None and not embedded.is_global:
-            return False
-    return True
 
 
 def _to_utf8(body: bytes, charset: str) -> bytes:

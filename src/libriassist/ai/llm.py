@@ -1,0 +1,356 @@
+"""Chat models behind one small interface: any OpenAI-compatible Chat Completions endpoint
+(OpenAI, Azure OpenAI, Mistral, Groq, OpenRouter, Ollama, vLLM, llama.cpp server) through
+the official ``openai`` SDK.
+
+What the answering step gets is a stream of text pieces and, at the end, the usage. This
+module owns what can go wrong on the way:
+
+- retries with exponential backoff on 429, 5xx, timeouts and refused connections, but only
+  before the first token: once text has reached the visitor, a retry would repeat it;
+- a circuit breaker per endpoint (base URL + model), so a provider that is down costs
+  one fast failure per message instead of a timeout each;
+- a deadline for the first token and for every gap between chunks (``timeout``), and one
+  for the whole reply (``max_duration``): a stream that trickles forever is cut;
+- usage as the API reports it, or estimated from the text when it reports none.
+"""
+
+import asyncio
+import hashlib
+import logging
+import math
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Literal, cast
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+
+log = logging.getLogger("libriassist.llm")
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    temperature: float = 0.2
+    max_tokens: int = 512
+    timeout: float = 20.0  # seconds to the first token, and between two chunks
+    max_duration: float = 120.0  # seconds for the whole reply
+
+    @property
+    def endpoint(self) -> str:
+        """What a circuit breaker watches: one model at one address."""
+        return f"{self.base_url.rstrip('/')}#{self.model}"
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated: bool = False
+
+
+class LLMError(Exception):
+    """The model gave no usable reply. ``code`` is stable and goes into the message row."""
+
+    code = "llm_failed"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code:
+            self.code = code
+
+
+class LLMUnavailable(LLMError):
+    """Nothing was streamed: the caller can answer another way."""
+
+    code = "llm_unavailable"
+
+
+class LLMInterrupted(LLMError):
+    """The stream broke after text was sent: the reply is partial."""
+
+    code = "llm_interrupted"
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters per token in Latin scripts, fewer in Arabic: a rough figure
+    kept only for providers that report no usage."""
+    if not text:
+        return 0
+    arabic = sum(1 for ch in text if "\u0600" <= ch <= "\u06ff")
+    return max(1, math.ceil((len(text) - arabic) / 4 + arabic / 2.5))
+
+
+class CircuitBreaker:
+    """Closed → open after ``threshold`` consecutive failures → after ``cooldown`` seconds one
+    trial call is let through (half-open): its success closes the breaker, its failure opens
+    it again. Per process: each worker learns on its own, which costs a few calls at most."""
+
+    def __init__(self, threshold: int = 5, cooldown: float = 30.0) -> None:
+        self.threshold = threshold
+        self.cooldown = cooldown
+        self.failures = 0
+        self.opened_at: float | None = None
+        self._trial_running = False
+
+    @property
+    def state(self) -> Literal["closed", "open", "half_open"]:
+        if self.opened_at is None:
+            return "closed"
+        if time.monotonic() - self.opened_at >= self.cooldown:
+            return "half_open"
+        return "open"
+
+    def allow(self) -> bool:
+        state = self.state
+        if state == "closed":
+            return True
+        if state == "half_open" and not self._trial_running:
+            self._trial_running = True
+            return True
+        return False
+
+    def succeeded(self) -> None:
+        self.failures = 0
+        self.opened_at = None
+        self._trial_running = False
+
+    def failed(self) -> None:
+        self.failures += 1
+        if self._trial_running or self.failures >= self.threshold:
+            self.opened_at = time.monotonic()
+        self._trial_running = False
+
+    def released(self) -> None:
+        """A trial call ended with neither verdict (e.g. the visitor left)."""
+        self._trial_running = False
+
+
+_RETRYABLE = (
+    openai.RateLimitError,
+    openai.InternalServerError,
+    openai.APITimeoutError,
+    openai.APIConnectionError,
+    TimeoutError,
+)
+
+
+class LLMClients:
+    """One SDK client per endpoint and key (their connection pools are reused), one
+    breaker per endpoint. Lives as long as the process."""
+
+    def __init__(
+        self,
+        *,
+        retries: int = 2,
+        backoff: float = 0.5,
+        breaker_threshold: int = 5,
+        breaker_cooldown: float = 30.0,
+    ) -> None:
+        self.retries = retries
+        self.backoff = backoff
+        self.breaker_threshold = breaker_threshold
+        self.breaker_cooldown = breaker_cooldown
+        self._clients: dict[tuple[str, str, float], AsyncOpenAI] = {}
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def breaker(self, config: LLMConfig) -> CircuitBreaker:
+        found = self._breakers.get(config.endpoint)
+        if found is None:
+            found = CircuitBreaker(self.breaker_threshold, self.breaker_cooldown)
+            self._breakers[config.endpoint] = found
+        return found
+
+    def client(self, config: LLMConfig) -> AsyncOpenAI:
+        key_id = hashlib.sha256((config.api_key or "").encode()).hexdigest()
+        slot = (config.base_url, key_id, config.timeout)
+        found = self._clients.get(slot)
+        if found is None:
+            found = AsyncOpenAI(
+                base_url=config.base_url,
+                # Local servers (Ollama, vLLM, llama.cpp) take any key; the SDK needs one.
+                api_key=config.api_key or "not-needed",
+                timeout=openai.Timeout(config.timeout, connect=min(config.timeout, 5.0)),
+                max_retries=0,  # ours are aware of the first token; the SDK's are not
+            )
+            self._clients[slot] = found
+        return found
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+
+    def stream(self, config: LLMConfig, messages: list[ChatMessage]) -> "ReplyStream":
+        return ReplyStream(self, config, messages)
+
+
+class ReplyStream:
+    """``async for piece in stream`` yields text; ``stream.usage`` is set at the end.
+
+    Raises ``LLMUnavailable`` when nothing was produced (breaker open, every try failed),
+    ``LLMInterrupted`` when the stream broke after some text.
+    """
+
+    def __init__(self, clients: LLMClients, config: LLMConfig, messages: list[ChatMessage]):
+        self.clients = clients
+        self.config = config
+        self.messages = messages
+        self.usage = Usage()
+        self.attempts = 0
+        self.first_token_at: float | None = None
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[str]:
+        config = self.config
+        breaker = self.clients.breaker(config)
+        if not breaker.allow():
+            raise LLMUnavailable(
+                f"{config.endpoint} is failing; calls are paused", code="llm_circuit_open"
+            )
+        verdict: bool | None = None
+        produced: list[str] = []
+        try:
+            deadline = time.monotonic() + config.max_duration
+            async for piece in self._with_retries(deadline, produced):
+                yield piece
+            verdict = True
+        except LLMError:
+            verdict = False
+            raise
+        finally:
+            if verdict is True:
+                breaker.succeeded()
+            elif verdict is False:
+                breaker.failed()
+            else:  # cancelled: the visitor left; say nothing about the endpoint
+                breaker.released()
+        if not self.usage.prompt_tokens and not self.usage.completion_tokens:
+            prompt = "".join(m.content for m in self.messages)
+            self.usage = Usage(estimate_tokens(prompt), estimate_tokens("".join(produced)), True)
+
+    async def _with_retries(self, deadline: float, produced: list[str]) -> AsyncIterator[str]:
+        last: BaseException | None = None
+        for attempt in range(self.clients.retries + 1):
+            self.attempts = attempt + 1
+            try:
+                async for piece in self._once(deadline, produced):
+                    yield piece
+                return
+            except _RETRYABLE as exc:
+                if produced:
+                    raise LLMInterrupted(
+                        f"stream broke after the first token: {_why(exc)}"
+                    ) from exc
+                last = exc
+                if attempt == self.clients.retries:
+                    break
+                delay = _retry_delay(exc, attempt, self.clients.backoff)
+                if time.monotonic() + delay >= deadline:
+                    break
+                log.warning(
+                    "LLM call failed, retrying",
+                    extra={"endpoint": self.config.endpoint, "error": _why(exc), "delay": delay},
+                )
+                await asyncio.sleep(delay)
+            except openai.APIStatusError as exc:  # 400, 401, 404...: retrying will not help
+                if produced:
+                    raise LLMInterrupted(_why(exc)) from exc
+                raise LLMUnavailable(_why(exc), code=_status_code(exc)) from exc
+            except (openai.OpenAIError, ValueError, KeyError, TypeError) as exc:
+                # A malformed chunk or answer: the server does not speak the protocol.
+                if produced:
+                    raise LLMInterrupted(f"malformed stream: {_why(exc)}") from exc
+                raise LLMUnavailable(
+                    f"malformed answer: {_why(exc)}", code="llm_bad_reply"
+                ) from exc
+        code = "llm_timeout" if isinstance(last, TimeoutError | openai.APITimeoutError) else None
+        raise LLMUnavailable(f"no reply after {self.attempts} tries: {_why(last)}", code=code)
+
+    async def _once(self, deadline: float, produced: list[str]) -> AsyncIterator[str]:
+        config = self.config
+        client = self.clients.client(config)
+        budget = max(0.1, min(config.timeout, deadline - time.monotonic()))
+        async with asyncio.timeout(budget):
+            stream = await client.chat.completions.create(
+                model=config.model,
+                messages=openai_messages(self.messages),
+                temperature=config.temperature,
+                max_tokens=config.max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        try:
+            chunks = aiter(stream)
+            while True:
+                # No chunk within ``timeout`` (or past the whole reply's deadline): give up.
+                wait = min(config.timeout, deadline - time.monotonic())
+                if wait <= 0:
+                    raise TimeoutError("the reply took longer than its time limit")
+                try:
+                    async with asyncio.timeout(wait):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                if chunk.usage is not None:
+                    self.usage = Usage(
+                        chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0
+                    )
+                for choice in chunk.choices:
+                    text = choice.delta.content if choice.delta else None
+                    if text:
+                        if self.first_token_at is None:
+                            self.first_token_at = time.monotonic()
+                        produced.append(text)
+                        yield text
+        finally:
+            await stream.close()
+
+
+def _retry_delay(exc: BaseException, attempt: int, backoff: float) -> float:
+    """Exponential with jitter; a server's Retry-After wins when it is short."""
+    if isinstance(exc, openai.APIStatusError):
+        after = exc.response.headers.get("retry-after")
+        try:
+            if after is not None and 0 <= float(after) <= 10:
+                return float(after)
+        except ValueError:
+            pass
+    return float(backoff * (2**attempt) * (0.5 + random.random()))
+
+
+def _status_code(exc: openai.APIStatusError) -> str:
+    if exc.status_code in (401, 403):
+        return "llm_auth_failed"
+    if exc.status_code == 404:
+        return "llm_model_not_found"
+    return "llm_rejected"
+
+
+def _why(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code}"
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def openai_messages(messages: list[ChatMessage]) -> list[ChatCompletionMessageParam]:
+    return [
+        cast(ChatCompletionMessageParam, {"role": m.role, "content": m.content}) for m in messages
+    ]

@@ -1,0 +1,233 @@
+"""Replies written by a model, and every way the model can fail (the visitor always gets
+an answer, or a clear error after a partial one, and the row records what happened)."""
+
+import anyio
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from libriassist.chat import service as chat_service
+from libriassist.chat.answering import ExtractiveWriter
+from libriassist.chat.generation import RULES
+from libriassist.chat.schemas import ChatRequest
+from tests.answering.helpers import ask, ask_stream, stored
+from tests.factories import Tenant
+from tests.fake_llm import FakeLLM, Turn
+
+DELIVERY = "Quels sont les délais de livraison ?"
+FAQ_ANSWER = "Nous livrons en 3 à 5 jours ouvrés en France métropolitaine."
+
+
+async def test_a_confident_match_is_written_by_the_model_with_its_sources(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.default = Turn(text="Comptez 3 à 5 jours ouvrés [1].")
+    body = await ask(client, tenant, DELIVERY)
+    assert body["answer"] == "Comptez 3 à 5 jours ouvrés [1]."
+    assert body["model"] == "fake-model" and body["answered_from_kb"] is True
+    assert body["usage"]["completion_tokens"] > 0 and body["usage"]["estimated"] is False
+    # [1] is the first source: the excerpt the model was given first.
+    assert body["sources"][0]["url"] == "https://alpha.example/livraison"
+    assert body["first_token_ms"] is not None
+
+    [request] = fake_llm.seen
+    messages = request.body["messages"]
+    assert messages[0]["role"] == "system" and RULES.splitlines()[0] in messages[0]["content"]
+    assert "Reply in French" in messages[0]["content"]
+    user = messages[-1]["content"]
+    assert "[1] " in user and FAQ_ANSWER in user
+    assert f"<visitor_message>\n{DELIVERY}\n</visitor_message>" in user
+    assert request.body["stream"] is True and request.body["model"] == "fake-model"
+
+    row = await stored(maker, body["message_id"])
+    assert (row.status, row.model, row.llm_error) == ("complete", "fake-model", None)
+    assert row.prompt_tokens and row.completion_tokens and row.usage_estimated is False
+    assert row.content == body["answer"]
+
+
+async def test_no_match_greeting_and_handoff_never_reach_the_model(
+    client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
+) -> None:
+    unknown = await ask(client, tenant, "Quelle est la capitale de l'Australie ?")
+    assert "Je ne trouve pas" in unknown["answer"] and unknown["model"] == "extractive"
+    hello = await ask(client, tenant, "Bonjour")
+    assert hello["intent"] == "greeting" and hello["model"] == "extractive"
+    human = await ask(client, tenant, "Je veux parler à un humain")
+    assert human["intent"] == "human_handoff" and human["model"] == "extractive"
+    assert fake_llm.seen == []
+
+
+async def test_a_rate_limit_before_the_first_token_is_retried(
+    client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
+) -> None:
+    fake_llm.script = [Turn("status", status=429, retry_after="0"), Turn("status", status=503)]
+    body = await ask(client, tenant, DELIVERY)
+    assert len(fake_llm.seen) == 3
+    assert body["model"] == "fake-model" and body["answer"] == Turn().text
+
+
+async def test_a_model_that_keeps_failing_falls_back_to_quoting_the_knowledge(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.default = Turn("status", status=500, retry_after="0")
+    body = await ask(client, tenant, DELIVERY)
+    assert len(fake_llm.seen) == 3  # the first try and two retries
+    assert body["answer"] == FAQ_ANSWER and body["model"] == "extractive"
+    assert body["answered_from_kb"] is True and body["usage"] is None
+    row = await stored(maker, body["message_id"])
+    assert (row.status, row.llm_error, row.model) == ("complete", "llm_unavailable", "extractive")
+
+
+async def test_rejected_requests_are_not_retried(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.script = [Turn("status", status=401)]
+    body = await ask(client, tenant, DELIVERY)
+    assert len(fake_llm.seen) == 1 and body["answer"] == FAQ_ANSWER
+    assert (await stored(maker, body["message_id"])).llm_error == "llm_auth_failed"
+
+
+async def test_no_first_token_in_time_falls_back(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.default = Turn("hang")
+    body = await ask(client, tenant, DELIVERY)
+    assert body["answer"] == FAQ_ANSWER
+    row = await stored(maker, body["message_id"])
+    assert (row.status, row.llm_error) == ("complete", "llm_timeout")
+
+
+async def test_a_malformed_stream_falls_back(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.script = [Turn("malformed")]
+    body = await ask(client, tenant, DELIVERY)
+    assert body["answer"] == FAQ_ANSWER and len(fake_llm.seen) == 1
+    assert (await stored(maker, body["message_id"])).llm_error == "llm_bad_reply"
+
+
+async def test_a_stream_that_dies_after_the_first_token_is_marked_failed(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.script = [Turn("die_after", after=2)]
+    events = await ask_stream(client, tenant, DELIVERY)
+    names = [name for name, _ in events]
+    assert names == ["meta", "delta", "delta", "error"]
+    assert events[-1][1]["code"] == "answer_interrupted"
+    row = await stored(maker, events[0][1]["message_id"])
+    assert (row.status, row.content) == ("failed", "Nous livrons ")
+    assert (row.error_code, row.llm_error) == ("answer_interrupted", "llm_interrupted")
+    assert len(fake_llm.seen) == 1  # text was out: no retry that would repeat it
+
+
+async def test_a_stream_that_stalls_or_trickles_is_cut(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.script = [Turn("stall_after", after=1)]
+    stalled = await ask_stream(client, tenant, DELIVERY)
+    assert [n for n, _ in stalled][-1] == "error"
+    row = await stored(maker, stalled[0][1]["message_id"])
+    assert (row.status, row.content) == ("failed", "Nous ")
+
+    # Each chunk in time (0.6 s < 1 s), but the whole reply past its 3 s limit.
+    fake_llm.script = [Turn(text=" ".join(["mot"] * 20), interval=0.6)]
+    slow = await ask_stream(client, tenant, DELIVERY)
+    assert [n for n, _ in slow][-1] == "error"
+    row = await stored(maker, slow[0][1]["message_id"])
+    assert row.status == "failed" and 3 <= row.content.count("mot") <= 7
+
+
+async def test_usage_is_estimated_when_the_api_reports_none(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.default = Turn(usage=False)
+    body = await ask(client, tenant, DELIVERY)
+    assert body["usage"]["estimated"] is True and body["usage"]["prompt_tokens"] > 50
+    assert (await stored(maker, body["message_id"])).usage_estimated is True
+
+
+async def test_the_breaker_opens_on_a_failing_model_and_closes_when_it_is_back(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.default = Turn("status", status=500, retry_after="0")
+    for _ in range(3):  # threshold 3: three failed replies
+        await ask(client, tenant, DELIVERY)
+    calls = len(fake_llm.seen)
+    paused = await ask(client, tenant, DELIVERY)
+    assert len(fake_llm.seen) == calls, "an open breaker sends nothing"
+    assert paused["answer"] == FAQ_ANSWER
+    assert (await stored(maker, paused["message_id"])).llm_error == "llm_circuit_open"
+
+    fake_llm.default = Turn()
+    await anyio.sleep(0.6)  # the cooldown: one trial call goes through, and succeeds
+    back = await ask(client, tenant, DELIVERY)
+    assert back["model"] == "fake-model" and len(fake_llm.seen) == calls + 1
+    again = await ask(client, tenant, DELIVERY)
+    assert again["model"] == "fake-model"
+
+
+async def test_a_visitor_leaving_cancels_the_model_call(
+    app: FastAPI, tenant: Tenant, fake_llm: FakeLLM, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    fake_llm.default = Turn(text=" ".join(["mot"] * 50), interval=0.1)
+    resources = app.state.resources
+    accepted = await chat_service.accept_message(
+        maker, tenant.id, ChatRequest(message=DELIVERY), None, 2000
+    )
+    received: list[str] = []
+    async with anyio.create_task_group() as group:
+
+        async def consume() -> None:
+            async for event in chat_service.reply_events(
+                maker,
+                tenant.id,
+                accepted,
+                embedder=resources.embedder,
+                index_cache=resources.index_cache,
+                curated_cache=resources.curated_cache,
+                writer=ExtractiveWriter(),
+                min_score=0.8,
+                min_lift=0.03,
+                curated_min_score=0.975,
+                llm=chat_service.LLMAccess(
+                    resources.llm_clients, resources.settings, resources.secret_box
+                ),
+            ):
+                received.append(event.name)
+                if len(received) == 2:
+                    group.cancel_scope.cancel()
+
+        group.start_soon(consume)
+    with anyio.fail_after(5):
+        while not fake_llm.seen[-1].abandoned:  # noqa: ASYNC110 (set by the server thread)
+            await anyio.sleep(0.05)
+    assert not fake_llm.seen[-1].finished
+    row = await stored(maker, accepted.reply_id)
+    assert (row.status, row.content) == ("interrupted", "mot mot ")
