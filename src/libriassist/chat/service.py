@@ -35,6 +35,7 @@ from libriassist.kit.secrets import SecretBox, SecretUnreadable
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.retrieval import SearchBackend
+from libriassist.knowledge.schemas import SearchHit
 from libriassist.llm_config import service as llm_service
 from libriassist.platform.service import PLATFORM_KB_ID
 from libriassist.tenants import service as tenants_service
@@ -218,7 +219,7 @@ async def reply_events(
                         SEARCH_LIMIT,
                         backend=search_backend,
                     )
-                    if any(is_confident(h, expanded, min_score, min_lift) for h in expanded):
+                    if _follows(hits, expanded, min_score, min_lift):
                         hits = expanded
         plan = plan_reply(
             intent=accepted.intent,
@@ -458,6 +459,17 @@ _FOLLOW_UP_START = re.compile(
     r"^(and|what about|how about|et|mais|pour|y|pero|e|و|واش|وبالنسبة|وماذا|w|o)\b",
     re.IGNORECASE,
 )
+
+
+def _follows(
+    alone: list[SearchHit], expanded: list[SearchHit], min_score: float, min_lift: float
+) -> bool:
+    """Take the joined question's match only if the message alone already leaned towards
+    it (its best hit): "and for returns?" after a delivery question must not get the
+    delivery answer again because the previous question weighs more."""
+    if not alone or not expanded or expanded[0].chunk_id != alone[0].chunk_id:
+        return False
+    return is_confident(expanded[0], expanded, min_score, min_lift)
 
 
 def expand_follow_up(question: str, history: list[Turn]) -> str | None:
