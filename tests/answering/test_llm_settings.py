@@ -10,6 +10,7 @@ from libriassist.main import create_app
 from tests.answering.helpers import ask, stored
 from tests.factories import Tenant
 from tests.fake_llm import FakeLLM, Turn
+from tests.test_cli import cli
 
 DELIVERY = "Quels sont les délais de livraison ?"
 API_KEY = "sk-test-0123456789abcdef"
@@ -204,3 +205,43 @@ async def test_model_settings_do_not_cross_tenants(
     )
     mine = (await client.get("/api/v1/admin/llm", headers=tenant.admin_headers())).json()
     assert mine["model"] == "alpha-model" and mine["api_key_set"] is True
+
+
+async def test_the_operator_sets_a_tenants_model_from_the_cli(
+    settings: Settings, client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
+) -> None:
+    saved = cli(
+        settings,
+        "llm",
+        "set",
+        tenant.id,
+        "--base-url",
+        fake_llm.url,
+        "--model",
+        "cli-model",
+        "--api-key-stdin",
+        "--max-tokens",
+        "200",
+        input=API_KEY + "\n",
+    )
+    assert saved.returncode == 0, saved.stderr
+    shown = cli(settings, "llm", "show", tenant.id)
+    assert "cli-model" in shown.stdout and "…cdef" in shown.stdout and API_KEY not in shown.stdout
+
+    # The server reads the key the CLI encrypted (same DATA_DIR/secret.key).
+    body = await ask(client, tenant, DELIVERY)
+    assert body["model"] == "cli-model"
+    assert fake_llm.seen[-1].headers["authorization"] == f"Bearer {API_KEY}"
+
+    fake_llm.script = [Turn(text="OK")]
+    tested = cli(settings, "llm", "test", tenant.id)
+    assert tested.returncode == 0 and "cli-model answered 'OK'" in tested.stdout
+    fake_llm.script = [Turn("status", status=401)]
+    refused = cli(settings, "llm", "test", tenant.id)
+    assert refused.returncode == 1 and "llm_auth_failed" in refused.stderr
+
+    bad = cli(settings, "llm", "set", tenant.id, "--model", "m")
+    assert bad.returncode == 1 and "base_url and model" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert cli(settings, "llm", "reset", tenant.id).returncode == 0
+    assert '"mode": "platform"' in cli(settings, "llm", "show", tenant.id, "--json").stdout
