@@ -64,8 +64,6 @@ def detect(text: str, prior: str | None = None) -> Detection:
     weighted = dict(scores)
     if prior in weighted:
         weighted[prior] += PRIOR_WEIGHT
-    elif prior == "ar":
-        weighted["ary"] += PRIOR_WEIGHT  # an Arabic-speaking visitor writing in Latin letters
     # max() keeps the first of equal scores: the prior, then fr, en, es, ary.
     order = sorted(weighted, key=lambda lang: lang != prior)
     return Detection(max(order, key=weighted.__getitem__), script, scores)
