@@ -21,9 +21,9 @@ def arabizi_key(word: str) -> str:
     return _STRETCHED.sub(r"\1", key)
 
 
-def _tiers(tiers: dict[float, str]) -> dict[str, float]:
+def _tiers(*tiers: tuple[float, str]) -> dict[str, float]:
     out: dict[str, float] = {}
-    for weight, words in tiers.items():
+    for weight, words in tiers:
         for word in words.split():
             key = arabizi_key(word)
             out[key] = max(out.get(key, 0.0), weight)
@@ -31,8 +31,9 @@ def _tiers(tiers: dict[float, str]) -> dict[str, float]:
 
 
 _LEXICON = _tiers(
-    {
-        3.0: "dyal dial diel dyali diali dyalk dialk dyalek dyalo dyalu dialo dyalha "
+    (
+        3.0,
+        "dyal dial diel dyali diali dyalk dialk dyalek dyalo dyalu dialo dyalha "
         "dialha dyalna dialna dyalkom dyalkum dialkom dyalhom dialhom wach wech wash "
         "wesh chno chnou chnu chnowa achno chkoun chkon chkun ch7al chhal sh7al bch7al "
         "kifach kifash kifech kifch 3lach 3lah 3lash 3lech fayn fin imta fo9ach "
@@ -71,10 +72,16 @@ _LEXICON = _tiers(
         "choukran chokran shukran chukran bzzaf tbarkellah mabrouk mabrok "
         "3ziz 3zizi 7bibi habibi sahbi 9a3 ga3 kamlin kamel mskin meskin 3yan "
         "ta7aja tahaja walakin hamdollah bikhir bkhir labas 3lik",
-        1.5: "had hada hadi hado houwa howa hiya hia ana chi ila fik fih fiha bik bih "
+    ),
+    (
+        1.5,
+        "had hada hadi hado houwa howa hiya hia ana chi ila fik fih fiha bik bih "
         "lik lih liha lina mn men rah kif ach bla lwa9t f l d w o",
-        1.0: "ou la ya ma fin li",
-    }
+    ),
+    (
+        1.0,
+        "ou la ya ma fin li",
+    ),
 )
 
 # Tokens with digits that are not Arabizi: units, ordinals, product names.

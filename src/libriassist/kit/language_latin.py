@@ -16,16 +16,17 @@ from libriassist.kit.language_arabizi import arabizi_word_score
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*", re.UNICODE)
 
 
-def _tiers(tiers: dict[float, str]) -> dict[str, float]:
-    return {word: weight for weight, words in tiers.items() for word in words.split()}
+def _tiers(*tiers: tuple[float, str]) -> dict[str, float]:
+    return {word: weight for weight, words in tiers for word in words.split()}
 
 
 # Keys are lower-case and without accents (chat writers often leave them out); a word in
 # more than one list counts for each, so shared words ("de", "que", "a") decide nothing.
 _WORDS: dict[str, dict[str, float]] = {
     "fr": _tiers(
-        {
-            2.0: "le les des du est et je nous vous avec dans pour pas sur qui quoi quel "
+        (
+            2.0,
+            "le les des du est et je nous vous avec dans pour pas sur qui quoi quel "
             "quelle quels quelles mais aussi tres etre avoir ete etait etaient sont suis ai "
             "avez avons ont fait faire peut peux pouvez veux voudrais voulez comment "
             "combien pourquoi quand cette ces cet ca mes ton tes ses notre nos votre vos "
@@ -36,10 +37,13 @@ _WORDS: dict[str, dict[str, float]] = {
             "ceux celles avait ont eu fut sera seront serait pourrait devrait doit dois "
             "faut il ils elle elles on nous leur lui eux moi toi soi y'a c'est j'ai "
             "n'est qu'il qu'est-ce est-ce ou quelqu'un aujourd'hui",
-            1.0: "un que ce mon sa son tout tous autre bien merci salut non si comme entre "
+        ),
+        (
+            1.0,
+            "un que ce mon sa son tout tous autre bien merci salut non si comme entre "
             "avant contre premier premiere deux trois ans annee siecle jour jours mois "
             "livraison commande colis delai delais remboursement retour prix gratuit "
-            "gratuite compte carte paiement argent adresse voudrais produit produits "
+            "gratuite compte carte paiement argent adresse produit produits "
             "recu reçu envoyer envoye besoin aide probleme quelque chose ville pays monde "
             "guerre roi nom partie fois temps pres loin grand grande petit petite nouveau "
             "nouvelle dernier derniere heure heures semaine possible mot commander "
@@ -52,12 +56,16 @@ _WORDS: dict[str, dict[str, float]] = {
             "maintenant fais font vais vas va allez aller venir viens vient prendre prends "
             "pris mettre dire dit donner donne recois recevoir acheter achete vendre "
             "fonctionne aimerais souhaite connaitre",
-            0.5: "de la en se te me a ta",
-        }
+        ),
+        (
+            0.5,
+            "de la en se te me a ta",
+        ),
     ),
     "en": _tiers(
-        {
-            2.0: "the of and to is are was were be been being it its this that these those "
+        (
+            2.0,
+            "the of and to is are was were be been being it its this that these those "
             "what which who whom whose when where why how do does did done have has will "
             "would can could should shall might must i you she they my your his her "
             "our their them him us not yes with for from by at about into after before "
@@ -65,8 +73,14 @@ _WORDS: dict[str, dict[str, float]] = {
             "some many much more most other such only also very just get got want need "
             "please thanks thank hello hi hey still yet don't can't isn't didn't doesn't "
             "i'm it's i've i'll what's won't haven't wasn't aren't there's let's",
-            1.5: "we",
-            1.0: "order delivery shipping refund account card money payment transfer back "
+        ),
+        (
+            1.5,
+            "we",
+        ),
+        (
+            1.0,
+            "order delivery shipping refund account card money payment transfer back "
             "help new first two three years year time people world war king name part "
             "city country number long way day days week hours charge charged fee top "
             "cash bank app phone pin never always arrived received package parcel item "
@@ -84,13 +98,20 @@ _WORDS: dict[str, dict[str, float]] = {
             "come came go going went look looking thing things good great bad sure right "
             "well now really too cannot where's how's who's i'd you're they're we're "
             "that's",
-            1.0: "he",
-            0.5: "a in on me no as had",
-        }
+        ),
+        (
+            1.0,
+            "he",
+        ),
+        (
+            0.5,
+            "a in on me no as had",
+        ),
     ),
     "es": _tiers(
-        {
-            2.0: "el los las una unos unas y del al con por para quien quienes cual "
+        (
+            2.0,
+            "el los las una unos unas y del al con por para quien quienes cual "
             "cuales cuando donde como cuanto cuanta cuantos cuantas es fue fueron era "
             "eran ser estar esta estan estaba estaban ha han habia hay tiene tienen tengo "
             "puedo puede pueden quiero muy mas pero sin sobre desde hasta hacia segun "
@@ -103,15 +124,21 @@ _WORDS: dict[str, dict[str, float]] = {
             "pedido cuenta tarjeta dinero ayuda problema necesito semana horas hemos "
             "todavia nunca nada algo alguien bueno ahora hoy ayer manana puedes podria "
             "quisiera tienes estoy soy eres somos sido creo",
-            1.0: "un que son nombre no si ya he paquete producto llega llego llegado "
+        ),
+        (
+            1.0,
+            "un que son nombre no si ya he paquete producto llega llego llegado "
             "cuesta devolver devolucion reembolso aun dia favor vale hecho saldo "
             "transferencia retiro banco comision pago pagar pagado entregado enviado "
             "recibido seguimiento numero direccion cambiar articulo talla precio codigo "
             "contrasena esperar espero bien malo mucho mucha muchos poco rapido tarde hago "
             "voy vas ir venir viene tomar poner decir dice dar doy comprar compre comprado "
             "vender funciona posible debo saber conocer quiere quieren",
-            0.5: "a la de en se te me",
-        }
+        ),
+        (
+            0.5,
+            "a la de en se te me",
+        ),
     ),
 }
 
