@@ -84,15 +84,20 @@ def score(gold: list[str], predicted: list[str]) -> dict[str, Any]:
 
 
 def evaluate(examples: list[Example], prior: str | None = None) -> dict[str, Any]:
-    predicted = []
-    started = time.perf_counter()
+    predicted, seconds = [], []
     for example in examples:
+        started = time.perf_counter()
         predicted.append(detect(example.text, prior).language or UNDETERMINED)
-    elapsed = time.perf_counter() - started
+        seconds.append(time.perf_counter() - started)
     gold = [e.lang for e in examples]
     result = score(gold, predicted)
     result["prior"] = prior
-    result["mean_us_per_text"] = round(elapsed / len(examples) * 1e6, 1)
+    cuts = statistics.quantiles(seconds, n=20) if len(seconds) > 1 else seconds * 19
+    result["latency_us"] = {
+        "mean": round(statistics.fmean(seconds) * 1e6, 1),
+        "p50": round(cuts[9] * 1e6, 1),
+        "p95": round(cuts[18] * 1e6, 1),
+    }
     scripts = sorted({str(e.fields["script"]) for e in examples if "script" in e.fields})
     if scripts:
         result["by_script"] = {}
@@ -117,7 +122,10 @@ def _table(result: dict[str, Any]) -> list[str]:
 def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"n {result['n']}  accuracy {result['accuracy']:.3f}  macro-F1 {result['macro_f1']:.3f}"
-        f"  ({result['mean_us_per_text']} µs per text, prior {result['prior'] or 'none'})",
+        f"  (prior {result['prior'] or 'none'})",
+        "latency per text: mean {mean} µs, p50 {p50} µs, p95 {p95} µs".format(
+            **result["latency_us"]
+        ),
         "",
         *_table(result),
         "",

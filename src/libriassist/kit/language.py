@@ -9,6 +9,7 @@ ties and texts with no evidence ("ok", "merci", an emoji), and a clear message i
 language overrides it.
 """
 
+import re
 from dataclasses import dataclass
 
 from libriassist.kit.language_arabic import arabic_scores
@@ -34,16 +35,18 @@ class Detection:
     scores: dict[str, float]
 
 
+_ARABIC_LETTER = re.compile(
+    r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def _script(text: str) -> str | None:
-    arabic = latin = 0
-    for ch in text:
-        if "\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" or "\ufb50" <= ch <= "\ufeff":
-            arabic += ch.isalpha()
-        elif ch.isalpha():
-            latin += 1
-    if not arabic and not latin:
+    letters = len(_LETTER.findall(text))
+    if not letters:
         return None
-    return "Arab" if arabic >= latin else "Latn"
+    arabic = len(_ARABIC_LETTER.findall(text))
+    return "Arab" if arabic >= letters - arabic else "Latn"
 
 
 def detect(text: str, prior: str | None = None) -> Detection:

@@ -156,7 +156,7 @@ def _shape(word: str, raw: str) -> tuple[float, float]:
     if len(word) >= 6 and word.startswith("فال"):
         return 0.5, 0.0  # ف "in" + article (فالدار); MSA writes في
     if len(word) >= 4 and word.endswith("و") and word[-2] != "ي":
-        return 0.5, 0.0  # -و for -ه / -وا / -ون (عندو, مشاو, يقولو); not foreign -يو
+        return 1.0, 0.0  # -و for -ه / -وا / -ون (عندو, مشاو, يقولو); not foreign -يو
     if len(word) >= 5 and word.endswith("ون"):
         return 0.0, 0.7  # MSA plural and present ending; dialects say -ين, -و
     return 0.0, 0.0

@@ -10,10 +10,12 @@ Darija words the lexicon does not hold: digits standing for Arabic letters (3 = 
 """
 
 import re
+from functools import lru_cache
 
 _STRETCHED = re.compile(r"(.)\1+")
 
 
+@lru_cache(maxsize=8192)
 def arabizi_key(word: str) -> str:
     """One spelling for the variants of an Arabizi word: mezyan, mzyan, mziaan -> mzian."""
     key = word.lower().replace("ou", "u").replace("o", "u").replace("sh", "ch")

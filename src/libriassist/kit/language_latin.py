@@ -205,41 +205,60 @@ def _shape(word: str, scores: dict[str, float]) -> None:
         scores["en"] += 0.3
 
 
+def _merged(lists: dict[str, dict[str, float]]) -> dict[str, tuple[tuple[str, float], ...]]:
+    merged: dict[str, tuple[tuple[str, float], ...]] = {}
+    for language, words in lists.items():
+        for word, weight in words.items():
+            merged[word] = (*merged.get(word, ()), (language, weight))
+    return merged
+
+
+# One look-up per word for all three languages.
+_LEXICON = _merged(_WORDS)
+
+
+def _marks(word: str, scores: dict[str, float]) -> None:
+    """Accents that only French or only Spanish writes."""
+    letters = set(word)
+    if letters & _FRENCH_ONLY_ACCENTS:
+        scores["fr"] += 1.0
+    elif letters & _SPANISH_ONLY_ACCENTS:
+        scores["es"] += 1.0
+    elif "é" in letters:
+        scores["fr"] += 0.5
+        scores["es"] += 0.2
+
+
 def latin_scores(text: str) -> dict[str, float]:
     """Evidence per language (fr, en, es, ary) for a text in Latin letters."""
     scores = {"fr": 0.0, "en": 0.0, "es": 0.0, "ary": 0.0}
-    lowered = unicodedata.normalize("NFC", text.lower().replace("’", "'"))
-    if "¿" in lowered or "¡" in lowered:
-        scores["es"] += 3.0
+    lowered = text.lower().replace("’", "'")
+    if not lowered.isascii():
+        lowered = unicodedata.normalize("NFC", lowered)
+        if "¿" in lowered or "¡" in lowered:
+            scores["es"] += 3.0
     previous = ""
     for raw in _TOKEN.findall(lowered):
         if raw.isdigit():
             continue
         word = raw
-        elision = _FRENCH_ELISION.match(word)
-        if elision and len(word) > elision.end() + 1:
-            scores["fr"] += 1.5
-            word = word[elision.end() :]
-        elif _ENGLISH_CONTRACTION.search(word) and raw not in _WORDS["en"]:
-            scores["en"] += 1.0
-        accents = set(word)
-        if accents & _FRENCH_ONLY_ACCENTS:
-            scores["fr"] += 1.0
-        elif accents & _SPANISH_ONLY_ACCENTS:
-            scores["es"] += 1.0
-        elif "é" in accents:
-            scores["fr"] += 0.5
-            scores["es"] += 0.2
-        plain = _plain(word)
-        known = False
-        for language, words in _WORDS.items():
-            weight = words.get(plain) or words.get(raw)
-            if weight:
-                scores[language] += weight
-                known = True
-        darija = arabizi_word_score(raw, previous, known)
+        if "'" in word:
+            elision = _FRENCH_ELISION.match(word)
+            if elision and len(word) > elision.end() + 1:
+                scores["fr"] += 1.5
+                word = word[elision.end() :]
+            elif _ENGLISH_CONTRACTION.search(word) and raw not in _WORDS["en"]:
+                scores["en"] += 1.0
+        plain = word
+        if not word.isascii():
+            _marks(word, scores)
+            plain = _plain(word)
+        hits = _LEXICON.get(plain) or _LEXICON.get(raw, ())
+        for language, weight in hits:
+            scores[language] += weight
+        darija = arabizi_word_score(raw, previous, bool(hits))
         scores["ary"] += darija
-        if not known and not darija and len(plain) > 2:
+        if not hits and not darija and len(plain) > 2:
             _shape(plain, scores)
             if word.isascii():
                 # French, English and Spanish sentences are mostly listed function
