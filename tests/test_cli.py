@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from libriassist.config import Settings
 
@@ -273,3 +274,58 @@ async def test_the_platform_kb_is_filled_from_the_cli_and_used_by_opted_in_tenan
     )
     assert reply.json()["sources"][0]["kind"] == "platform"
     assert "gift cards from 20 to 200 euros" in reply.json()["answer"]
+
+
+LANGID_ROWS = [
+    {"text": "Où est ma commande ?", "lang": "fr", "script": "Latn"},
+    {"text": "Where is my order?", "lang": "en", "script": "Latn"},
+    {"text": "¿Dónde está mi pedido?", "lang": "es", "script": "Latn"},
+    {"text": "wach kayn livraison l casa?", "lang": "ary", "script": "Latn"},
+    {"text": "واش كاين التوصيل لكازا؟", "lang": "ary", "script": "Arab"},
+    {"text": "هل التوصيل مجاني؟", "lang": "ar", "script": "Arab"},
+    {"text": "أين طلبي؟", "lang": "ary", "script": "Arab"},  # MSA, labelled Darija
+]
+
+
+def test_eval_language_scores_a_labelled_file(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    path = tmp_path / "langid.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in LANGID_ROWS) + "\n")
+
+    as_json = cli(settings, "eval", "language", str(path), "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    result = json.loads(as_json.stdout)
+    assert result["n"] == 7
+    assert result["accuracy"] == pytest.approx(6 / 7)
+    assert result["confusion"]["ary"] == {"ar": 1, "ary": 2}
+    assert result["f1"]["fr"] == 1.0 and result["f1"]["ary"] == pytest.approx(0.8)
+    assert result["f1"]["ar"] == pytest.approx(2 / 3)
+    assert result["macro_f1"] == pytest.approx((3 + 0.8 + 2 / 3) / 5)
+    assert result["by_script"]["Arab"]["n"] == 3
+
+    plain = cli(settings, "eval", "language", str(path))
+    assert plain.returncode == 0, plain.stderr
+    assert "n 7  accuracy 0.857  macro-F1 0.893" in plain.stdout
+    assert "script Arab: n 3  accuracy 0.667" in plain.stdout
+    assert any(
+        line.split() == ["ary", "1", "2", "0", "0", "0"] for line in plain.stdout.splitlines()
+    )
+
+
+def test_eval_language_errors_are_clear(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    bad_json = tmp_path / "bad.jsonl"
+    bad_json.write_text('{"text": "hello", "lang": "en"}\n{"text": "hi", "lang": \n')
+    no_lang = tmp_path / "no_lang.jsonl"
+    no_lang.write_text('{"text": "hello"}\n')
+    cases = [
+        (tmp_path / "absent.jsonl", "no such file"),
+        (bad_json, "line 2: not valid JSON"),
+        (no_lang, "line 1: missing or empty field 'lang'"),
+    ]
+    for path, message in cases:
+        result = cli(settings, "eval", "language", str(path))
+        assert result.returncode == 1 and message in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and not result.stdout
+    wrong_prior = cli(settings, "eval", "language", str(no_lang), "--prior", "de")
+    assert wrong_prior.returncode == 1 and "--prior" in wrong_prior.stderr

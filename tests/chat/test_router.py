@@ -43,6 +43,28 @@ async def test_answers_in_the_visitors_language_when_the_kb_has_it(
     assert "business days" in body["answer"]
 
 
+async def test_the_page_language_is_a_prior_and_a_visitor_may_switch_language(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    # The widget sends the page's language (French here) with every message.
+    first = (await ask(client, tenant, "merci", language="en")).json()
+    assert first["language"] == "en"  # too little to overrule the page
+    sid, token = first["session_id"], first["session_token"]
+    session = {"session_id": sid, "session_token": token, "language": "fr"}
+
+    english = await ask(client, tenant, "How long does delivery take to France?", **session)
+    assert english.json()["language"] == "en"
+    assert "business days" in english.json()["answer"]
+    # An ambiguous follow-up keeps the language the visitor last wrote in, not the page's.
+    assert (await ask(client, tenant, "ok 👍", **session)).json()["language"] == "en"
+    french = (await ask(client, tenant, "Quels sont les délais de livraison ?", **session)).json()
+    assert french["language"] == "fr" and "3 à 5 jours ouvrés" in french["answer"]
+    darija = (await ask(client, tenant, "wach kayn livraison l casa?", **session)).json()
+    assert darija["language"] == "ary"
+    arabic = (await ask(client, tenant, "هل التوصيل مجاني إلى الدار البيضاء؟", **session)).json()
+    assert arabic["language"] == "ar"
+
+
 async def test_says_it_does_not_know_rather_than_inventing(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:

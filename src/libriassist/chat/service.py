@@ -112,7 +112,10 @@ async def accept_message(
             conversation = ConversationRepository(session, tenant_id).add(
                 Conversation(id=new_id(), token_hash=hash_secret(new_token))
             )
-        hint = request.language or conversation.language or tenant.default_language
+        # A prior, not a rule: a clear message in another language overrides it. The
+        # language the visitor last wrote in beats the page's (which the widget sends
+        # with every message), so "ok" after an English question stays English.
+        hint = conversation.language or request.language or tenant.default_language
         language = detect_language(question, default=hint)
         intent = detect_intent(question)
         conversation.language = language

@@ -1,77 +1,82 @@
-"""A small, dependency-free language guesser for fr, en, es, ar and ary (Darija).
+"""Which of fr, en, es, ar and ary (Moroccan Darija, either script) a text is written in.
 
-Word lists and script, nothing more: good on typical chat messages, and a stand-in until
-the answering work brings a measured detector. ``default`` wins when nothing is clear.
+Hand-written linguistic knowledge, no model and no data files: the script decides the
+candidates (Arabic letters: ``ar`` or ``ary``; Latin letters: ``fr``, ``en``, ``es`` or
+Darija in Arabizi), then weighted word lists and spelling cues give each candidate its
+evidence (``language_latin``, ``language_arabizi``, ``language_arabic``). The caller's
+``default`` (the page's language, the conversation's) is a prior, not a rule: it wins
+ties and texts with no evidence ("ok", "merci", an emoji), and a clear message in another
+language overrides it.
 """
 
 import re
-import unicodedata
+from dataclasses import dataclass
 
-_WORD = re.compile(r"[\w']+", re.UNICODE)
-_ARABIC_CHAR = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
-_ARABIZI_TOKEN = re.compile(r"^(?=.*[a-z])(?=.*[2379])[a-z2379']+$")
+from libriassist.kit.language_arabic import arabic_scores
+from libriassist.kit.language_latin import latin_scores
 
-_LATIN_MARKERS: dict[str, set[str]] = {
-    "fr": set(
-        "le la les un une des du de est et en que qui pour pas vous je nous mon ma mes ce "
-        "cette sont avec dans sur au aux quels quelle quel quelles combien comment où quand "
-        "puis-je livraison délais délai commande merci bonjour salut prix papier est-ce "
-        "j'ai c'est qu'est-ce ai suis faire".split()
-    ),
-    "en": set(
-        "the a an is are and of to in for you your my i we it this that what which how when "
-        "where do does can could would shipping delivery order price thanks hello hi please "
-        "with have has long much many".split()
-    ),
-    "es": set(
-        "el la los las un una unos es son y de del en que para por usted mi mis cuánto "
-        "cuanto cuáles cuál cómo como dónde donde cuándo envío envíos pedido gracias hola "
-        "precio tarda puedo tienen hay qué".split()
-    ),
-    "ary": set(
-        "wach wash chno chnou chnu chhal ch7al bghit bghina dyal dyali dyalna kifach kifash "
-        "3lach 3lash fin kayn kayna kaynin daba mzyan mezyan safi wakha 3afak 3afek "
-        "smahli salam labas lcommande lkomand tawsil ghadi ila bzaf chwiya hna "
-        "m3a ntouma nta nti ana howa hiya 7ta 9adi "
-        "tanja kaza rbat mrakech".split()
-    ),
-}
+LANGUAGES = ("fr", "en", "es", "ar", "ary")
+# Below this much evidence nothing is clear and the prior stands: one weak word
+# ("merci", "ok") is not enough to change a conversation's language.
+MIN_EVIDENCE = 1.5
+# What the prior is worth in a Latin-letter text: about one distinctive word.
+PRIOR_WEIGHT = 1.5
+# In Arabic script the prior only tips a text with as much Darija as MSA evidence.
+ARABIC_PRIOR_WEIGHT = 0.5
 
-_DARIJA_ARABIC = set(
-    "واش شنو شنوا شكون شحال بغيت بغينا ديال ديالي ديالنا كيفاش علاش فين كاين كاينة دابا "
-    "مزيان واخا عفاك سمحلي بزاف شوية حتى غادي كنبغي كيخلص كتوصل كياخد كتاخد لكوموند "
-    "الكوموند السلعة نتوما نتا بلا شي والو هادشي هادي هاد".split()
+
+@dataclass(frozen=True)
+class Detection:
+    """``language`` is None when the text gave no evidence at all and no prior was given;
+    without a prior, weak evidence is still a best guess."""
+
+    language: str | None
+    script: str | None  # "Arab", "Latn", or None without letters
+    scores: dict[str, float]
+
+
+_ARABIC_LETTER = re.compile(
+    r"[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufefc]"
 )
+_LETTER = re.compile(r"[^\W\d_]")
 
 
-def _is_arabic_text(text: str) -> bool:
-    arabic = len(_ARABIC_CHAR.findall(text))
-    letters = sum(1 for ch in text if ch.isalpha())
-    return letters > 0 and arabic / letters > 0.5
+def _script(text: str) -> str | None:
+    letters = len(_LETTER.findall(text))
+    if not letters:
+        return None
+    arabic = len(_ARABIC_LETTER.findall(text))
+    return "Arab" if arabic >= letters - arabic else "Latn"
+
+
+def detect(text: str, prior: str | None = None) -> Detection:
+    """The language of ``text`` with the evidence for each candidate."""
+    script = _script(text)
+    if script is None:
+        return Detection(prior, None, {})
+    if script == "Arab":
+        scores = arabic_scores(text)
+        margin = scores["ary"] - scores["ar"]
+        if prior in ("ary", "ar"):
+            margin += ARABIC_PRIOR_WEIGHT if prior == "ary" else -ARABIC_PRIOR_WEIGHT
+        return Detection("ary" if margin > 0 else "ar", script, scores)
+    scores = latin_scores(text)
+    best = max(scores.values())
+    if best < MIN_EVIDENCE and (prior is not None or best == 0):
+        return Detection(prior, script, scores)
+    weighted = dict(scores)
+    if prior in weighted:
+        weighted[prior] += PRIOR_WEIGHT
+    # max() keeps the first of equal scores: the prior, then fr, en, es, ary.
+    order = sorted(weighted, key=lambda lang: lang != prior)
+    return Detection(max(order, key=weighted.__getitem__), script, scores)
+
+
+def language_scores(text: str) -> dict[str, float]:
+    """Evidence per language (0 for the languages of the other script)."""
+    return {lang: 0.0 for lang in LANGUAGES} | detect(text).scores
 
 
 def detect_language(text: str, default: str = "fr") -> str:
-    if _is_arabic_text(text):
-        words = set(_WORD.findall(text))
-        darija_hits = len(words & _DARIJA_ARABIC)
-        # Darija present-tense verbs start with ك/كي/كت: a strong dialect signal.
-        darija_hits += sum(1 for w in words if len(w) > 3 and w.startswith(("كي", "كت", "كن")))
-        return "ary" if darija_hits >= 1 else "ar"
-
-    lowered = unicodedata.normalize("NFC", text.lower())
-    tokens = _WORD.findall(lowered)
-    if not tokens:
-        return default
-    scores = {
-        lang: sum(1 for w in tokens if w in markers) for lang, markers in _LATIN_MARKERS.items()
-    }
-    scores["ary"] += sum(2 for w in tokens if _ARABIZI_TOKEN.match(w))
-    if any(ch in lowered for ch in "¿¡ñ"):
-        scores["es"] += 2
-    if any(ch in lowered for ch in "àâçèêëîïôùûœ"):
-        scores["fr"] += 1
-    best = max(scores.values())
-    if best == 0:
-        return default
-    leaders = [lang for lang, score in scores.items() if score == best]
-    return default if default in leaders else leaders[0]
+    """The language of ``text``; ``default`` is the prior (see the module docstring)."""
+    return detect(text, default).language or default
