@@ -1,6 +1,8 @@
-"""The persona catalog is complete in every language."""
+"""The persona catalog is complete in every language, and a tenant's overrides win."""
 
 import re
+from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -89,6 +91,96 @@ def test_the_catalog_prompt_has_role_tone_and_rules() -> None:
     bullets = [line for line in prompt.splitlines() if line.startswith("- ")]
     assert len(bullets) == len(TEXTS["fr"].common_rules) + len(text.rules)
     assert "15" in prompt and "avis médical" in prompt
+
+
+@dataclass
+class Settings:
+    """Stands in for a ``Tenant`` row: resolution reads nothing else."""
+
+    name: str = "Chez Nour"
+    default_language: str = "fr"
+    persona: str = "restaurant"
+    persona_prompt: str | None = None
+    persona_overrides: dict[str, Any] = field(default_factory=dict)
+    greetings: dict[str, str] = field(default_factory=dict)
+
+
+def test_without_overrides_everything_comes_from_the_catalog() -> None:
+    tenant = Settings()
+    restaurant = personas.CATALOG["restaurant"].texts
+    for language in LANGUAGES:
+        prompt = personas.system_prompt(tenant, language)
+        assert "{name}" not in prompt and "Chez Nour" in prompt
+        assert prompt.startswith(restaurant[language].role.replace("{name}", "Chez Nour"))
+        effective = personas.resolve(tenant, language)
+        assert effective.id == "restaurant" and effective.language == language
+        assert effective.name == restaurant[language].name
+        assert effective.greeting == restaurant[language].greeting.replace("{name}", "Chez Nour")
+        assert effective.starters == restaurant[language].starters
+    assert "السلام" in personas.greeting(tenant, "ary")
+
+
+def test_an_unknown_language_falls_back_to_the_default_one() -> None:
+    tenant = Settings(default_language="es")
+    assert personas.resolve(tenant, "de").language == "es"
+    assert personas.system_prompt(tenant, "de") == personas.system_prompt(tenant, "es")
+
+
+def test_a_persona_the_catalog_no_longer_has_falls_back_to_ecommerce() -> None:
+    effective = personas.resolve(Settings(persona="bakery"), "en")
+    assert effective.id == "ecommerce"
+    assert "online shop" in effective.system_prompt
+
+
+def test_tone_and_extra_rules_change_the_catalog_prompt() -> None:
+    tenant = Settings(
+        persona_overrides={
+            "tone": "Familial et complice, avec une pointe d'humour.",
+            "extra_rules": ["Mentionne la terrasse quand on parle de réservation."],
+        }
+    )
+    prompt = personas.system_prompt(tenant, "fr")
+    catalog_tone = personas.CATALOG["restaurant"].texts["fr"].tone
+    assert "Ton : Familial et complice" in prompt and catalog_tone not in prompt
+    assert prompt.rstrip().endswith("- Mentionne la terrasse quand on parle de réservation.")
+    assert personas.CATALOG["restaurant"].texts["fr"].rules[0] in prompt
+
+
+def test_a_whole_prompt_replaces_the_catalog_one() -> None:
+    tenant = Settings(persona_prompt="You are the host of {name}. Be brief.")
+    for language in LANGUAGES:
+        assert (
+            personas.system_prompt(tenant, language) == "You are the host of Chez Nour. Be brief."
+        )
+    tenant.persona_overrides = {"system_prompts": {"ar": "أنت مضيف {name}."}}
+    assert personas.system_prompt(tenant, "ar") == "أنت مضيف Chez Nour."
+    assert personas.system_prompt(tenant, "fr") == "You are the host of Chez Nour. Be brief."
+
+
+def test_names_greetings_and_starters_are_overridden_per_language() -> None:
+    tenant = Settings(
+        greetings={"fr": "Bienvenue chez {name}, on vous attend !"},
+        persona_overrides={
+            "names": {"fr": "Bistrot"},
+            "starters": {"fr": ["Le menu du jour ?"], "en": []},
+        },
+    )
+    french = personas.resolve(tenant, "fr")
+    assert french.name == "Bistrot"
+    assert french.greeting == "Bienvenue chez Chez Nour, on vous attend !"
+    assert french.starters == ("Le menu du jour ?",)
+    english = personas.resolve(tenant, "en")
+    assert english.name == "Restaurant" and english.starters == ()
+    assert english.greeting.startswith("Hello and welcome to Chez Nour")
+    assert personas.greetings(tenant, ["fr", "es"]) == {
+        "fr": french.greeting,
+        "es": personas.CATALOG["restaurant"].texts["es"].greeting.replace("{name}", "Chez Nour"),
+    }
+
+
+def test_overrides_edited_into_something_invalid_are_ignored() -> None:
+    tenant = Settings(persona_overrides={"tone": 3, "colour": "red"})
+    assert personas.system_prompt(tenant, "en") == personas.system_prompt(Settings(), "en")
 
 
 def test_an_unknown_persona_id_names_the_valid_ones() -> None:
