@@ -196,7 +196,7 @@ async def reply_events(
             min_score=min_score,
             min_lift=min_lift,
             tenant_name=tenant.name,
-            greetings=tenant.greetings,
+            greetings=tenants_service.greetings(tenant),
             curated=curated,
             default_language=tenant.default_language,
         )
