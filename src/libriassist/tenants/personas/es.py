@@ -130,8 +130,8 @@ TEXTS = LanguageTexts(
                 ),
             ),
             greeting=(
-                "¡Hola y bienvenido a {name}! Pregúntame por la carta, los horarios o cómo "
-                "reservar mesa."
+                "¡Hola! Te damos la bienvenida a {name}. Pregúntame por la carta, los horarios "
+                "o cómo reservar mesa."
             ),
             starters=(
                 "¿Cuál es vuestro horario?",
