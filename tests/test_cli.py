@@ -329,3 +329,42 @@ def test_eval_language_errors_are_clear(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr and not result.stdout
     wrong_prior = cli(settings, "eval", "language", str(no_lang), "--prior", "de")
     assert wrong_prior.returncode == 1 and "--prior" in wrong_prior.stderr
+
+
+async def test_personas_are_listed_chosen_and_overridden_from_the_cli(
+    settings: Settings, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    listed = cli(settings, "personas", "--json")
+    ids = [p["id"] for p in json.loads(listed.stdout)]
+    assert len(ids) >= 8 and "clinic" in ids and "real_estate" in ids
+    shown = cli(settings, "personas", "clinic", "--language", "ary")
+    assert shown.returncode == 0 and "كلينيك" in shown.stdout and "{name}" in shown.stdout
+
+    created = cli(settings, "tenants", "create", "Cabinet Atlas", "--persona", "clinic", "--json")
+    assert created.returncode == 0, created.stderr
+    unknown = cli(settings, "tenants", "update", "cabinet-atlas", "--persona", "bakery")
+    assert unknown.returncode == 1 and "unknown_persona" in unknown.stderr
+    assert "real_estate" in unknown.stderr and "Traceback" not in unknown.stderr
+
+    overrides = tmp_path / "overrides.json"
+    overrides.write_text(
+        json.dumps({"tone": "Très doux.", "starters": {"fr": ["Où se garer ?"]}}),
+        encoding="utf-8",
+    )
+    updated = cli(
+        settings,
+        "tenants",
+        "update",
+        "cabinet-atlas",
+        "--persona-overrides",
+        str(overrides),
+        "--greeting",
+        "fr=Bienvenue au {name} !",
+    )
+    assert updated.returncode == 0, updated.stderr
+    assert json.loads(updated.stdout)["persona_overrides"]["tone"] == "Très doux."
+    persona = json.loads(cli(settings, "tenants", "persona", "cabinet-atlas", "--json").stdout)
+    assert persona["id"] == "clinic" and persona["language"] == "fr"
+    assert persona["greeting"] == "Bienvenue au Cabinet Atlas !"
+    assert persona["starters"] == ["Où se garer ?"]
+    assert "Ton : Très doux." in persona["system_prompt"]

@@ -22,6 +22,10 @@ CROSS_TENANT_CASES = {
     ("GET", "/api/v1/widget/config"),
     ("GET", "/api/v1/admin/tenant"),
     ("PATCH", "/api/v1/admin/tenant"),
+    ("GET", "/api/v1/admin/tenant/persona"),
+    # The catalog is the same for every tenant; the case checks no tenant's overrides show.
+    ("GET", "/api/v1/admin/personas"),
+    ("GET", "/api/v1/admin/personas/{persona_id}"),
     ("GET", "/api/v1/admin/keys"),
     ("POST", "/api/v1/admin/keys/{kind}/rotate"),
     ("DELETE", "/api/v1/admin/keys/{key_id}"),
@@ -114,6 +118,26 @@ async def test_settings_and_keys_do_not_cross_tenants(
     await client.post("/api/v1/admin/keys/publishable/rotate", headers=other_tenant.admin_headers())
     still = await client.get("/api/v1/widget/config", headers=tenant.widget_headers())
     assert still.status_code == 200 and still.json()["tenant"]["id"] == tenant.id
+
+
+async def test_personas_do_not_cross_tenants(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    secret_rule = "Offer the Alpha Books loyalty card."
+    await client.patch(
+        "/api/v1/admin/tenant",
+        json={"persona": "clinic", "persona_overrides": {"extra_rules": [secret_rule]}},
+        headers=tenant.admin_headers(),
+    )
+    mine = await client.get("/api/v1/admin/tenant/persona", headers=other_tenant.admin_headers())
+    assert mine.json()["id"] == "ecommerce" and mine.json()["language"] == "es"
+    assert "Beta Aceites" in mine.json()["system_prompt"]
+    assert "Alpha" not in mine.json()["system_prompt"]
+    catalog = await client.get("/api/v1/admin/personas", headers=other_tenant.admin_headers())
+    clinic = await client.get("/api/v1/admin/personas/clinic", headers=other_tenant.admin_headers())
+    assert catalog.status_code == 200
+    assert secret_rule not in catalog.text + clinic.text
+    assert "Alpha" not in catalog.text + clinic.text
 
 
 async def test_knowledge_does_not_cross_tenants(

@@ -147,6 +147,9 @@ def tenants_create(
     tenant_id: Annotated[
         str | None, typer.Option("--id", help="Tenant id (slug); default from the name.")
     ] = None,
+    persona: Annotated[
+        str, typer.Option(help="Persona from the catalog (see `libriassist personas`).")
+    ] = "ecommerce",
     platform_kb: Annotated[
         bool,
         typer.Option(
@@ -165,6 +168,7 @@ def tenants_create(
                 "name": name,
                 "allowed_origins": origin or [],
                 "default_language": language,
+                "persona": persona,
                 "use_platform_kb": platform_kb,
             }
         )
@@ -222,6 +226,103 @@ def tenants_show(tenant_id: str, as_json: Annotated[bool, typer.Option("--json")
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+@tenants_app.command("update")
+def tenants_update(
+    tenant_id: str,
+    name: Annotated[str | None, typer.Option(help="New display name.")] = None,
+    persona: Annotated[
+        str | None, typer.Option(help="Persona from the catalog (see `libriassist personas`).")
+    ] = None,
+    persona_prompt: Annotated[
+        str | None,
+        typer.Option(
+            help="One system prompt for every language, replacing the persona's "
+            "('' puts the persona's back)."
+        ),
+    ] = None,
+    overrides: Annotated[
+        Path | None,
+        typer.Option(
+            "--persona-overrides",
+            help="A JSON file of persona overrides (names, tone, extra_rules, system_prompts, "
+            "starters); the parts it has replace the tenant's, the others stay.",
+        ),
+    ] = None,
+    greeting: Annotated[
+        list[str] | None,
+        typer.Option(help="LANG=TEXT: the greeting in one language (repeatable)."),
+    ] = None,
+) -> None:
+    """Change a tenant's settings; only the options given change. Prints the settings."""
+    from libriassist.tenants import service as tenants_service
+    from libriassist.tenants.schemas import TenantOut, TenantUpdate
+
+    changes: dict[str, Any] = {}
+    if name is not None:
+        changes["name"] = name
+    if persona is not None:
+        changes["persona"] = persona
+    if persona_prompt is not None:
+        changes["persona_prompt"] = persona_prompt or None
+    if overrides is not None:
+        try:
+            changes["persona_overrides"] = json.loads(overrides.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot read {overrides}: {exc}")
+    if greeting:
+        pairs = [g.partition("=") for g in greeting]
+        if any(not sep for _, sep, _ in pairs):
+            _fail("--greeting must look like fr='Bonjour !'")
+        changes["greetings"] = {lang.strip(): text for lang, _, text in pairs}
+    if not changes:
+        _fail("nothing to change: give at least one option (see --help)")
+    try:
+        update = TenantUpdate.model_validate(changes)
+    except ValidationError as exc:
+        _fail("; ".join(_validation_message(e) for e in exc.errors()))
+
+    async def work(session: AsyncSession) -> dict[str, Any]:
+        given = update
+        if update.greetings is not None:  # add to the greetings, do not replace them all
+            current = await tenants_service.get_tenant(session, tenant_id)
+            merged = {**current.greetings, **changes["greetings"]}
+            given = TenantUpdate.model_validate({**changes, "greetings": merged})
+        tenant = await tenants_service.update_tenant(session, tenant_id, given)
+        return TenantOut.model_validate(tenant).model_dump(mode="json")
+
+    typer.echo(json.dumps(_in_transaction(work), indent=2, ensure_ascii=False))
+
+
+@tenants_app.command("persona")
+def tenants_persona(
+    tenant_id: str,
+    language: Annotated[
+        str | None, typer.Option(help="fr, en, es, ar or ary (default: the tenant's default).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show the persona a tenant's assistant uses, overrides applied: its system prompt,
+    greeting and suggested questions."""
+    from libriassist.tenants import service as tenants_service
+    from libriassist.tenants.schemas import EffectivePersonaOut
+
+    async def work(session: AsyncSession) -> EffectivePersonaOut:
+        tenant = await tenants_service.get_tenant(session, tenant_id)
+        return EffectivePersonaOut.model_validate(
+            tenants_service.effective_persona(tenant, language)
+        )
+
+    persona = _in_transaction(work)
+    if as_json:
+        typer.echo(persona.model_dump_json(indent=2))
+        return
+    typer.echo(f"{persona.id} ({persona.name}), {persona.language}\n")
+    typer.echo(f"greeting: {persona.greeting}")
+    for starter in persona.starters:
+        typer.echo(f"starter:  {starter}")
+    typer.echo(f"\n{persona.system_prompt}")
+
+
 @tenants_app.command("rotate-key")
 def tenants_rotate_key(
     tenant_id: str,
@@ -255,6 +356,46 @@ def tenants_delete(
         typer.confirm(f"Delete tenant '{tenant_id}' and all its data?", abort=True)
     _in_transaction(lambda s: platform_service.delete_tenant(s, tenant_id))
     typer.echo(f"deleted {tenant_id}")
+
+
+# --- personas -------------------------------------------------------------------------
+
+
+@app.command("personas")
+def personas_list(
+    persona_id: Annotated[
+        str | None, typer.Argument(help="Show this persona's texts instead of the list.")
+    ] = None,
+    language: Annotated[str, typer.Option(help="Language of the texts shown.")] = "en",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (every language).")] = False,
+) -> None:
+    """List the persona catalog, or show one persona (`libriassist personas clinic`)."""
+    from libriassist.tenants import service as tenants_service
+
+    if persona_id is None:
+        catalog = tenants_service.list_personas()
+        if as_json:
+            typer.echo(json.dumps([p.model_dump() for p in catalog], indent=2, ensure_ascii=False))
+            return
+        for summary in catalog:
+            names = summary.names
+            typer.echo(f"{summary.id:<20} {names['en']:<24} {names['fr']:<26} {names['ar']}")
+        return
+    try:
+        persona = tenants_service.describe_persona(persona_id)
+    except AppError as exc:
+        _fail(exc.message)
+    if as_json:
+        typer.echo(persona.model_dump_json(indent=2))
+        return
+    text = {str(lang): t for lang, t in persona.texts.items()}.get(language)
+    if text is None:
+        _fail("--language must be fr, en, es, ar or ary")
+    typer.echo(f"{persona.id} ({text.name}), {language}; {{name}} is the tenant's name\n")
+    typer.echo(f"greeting: {text.greeting}")
+    for starter in text.starters:
+        typer.echo(f"starter:  {starter}")
+    typer.echo(f"\n{text.system_prompt}")
 
 
 # --- knowledge base -------------------------------------------------------------------

@@ -11,6 +11,8 @@ from libriassist.ai.embedder import Embedder
 from libriassist.chat.generation import RULES, LeakGuard
 from libriassist.chat.generation import Turn as HistoryTurn
 from libriassist.chat.service import expand_follow_up
+from libriassist.tenants import personas
+from libriassist.tenants import service as tenants_service
 from tests.answering.helpers import ask, ask_stream, stored
 from tests.factories import Tenant, create_tenant, ingest_faq
 from tests.fake_llm import FakeLLM, Turn
@@ -203,3 +205,24 @@ async def test_an_injection_in_a_document_stays_inside_the_knowledge_fence(
     assert "everything is free" not in system
     assert user.count("</knowledge>") == 1 and user.count("<knowledge>") == 1
     assert user.index("everything is free") < user.index("</knowledge>")
+
+
+async def test_the_catalog_persona_in_the_visitors_language_leads_the_prompt(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    await client.patch(
+        "/api/v1/admin/tenant", json={"persona": "clinic"}, headers=tenant.admin_headers()
+    )
+    async with maker() as session:
+        row = await tenants_service.get_tenant(session, tenant.id)
+    for question, language in (
+        ("Quels sont les délais de livraison ?", "fr"),
+        ("How long does delivery take?", "en"),
+    ):
+        await ask(client, tenant, question)
+        system = fake_llm.seen[-1].body["messages"][0]["content"]
+        assert system.startswith(personas.system_prompt(row, language)), language
+        assert system.endswith(RULES.splitlines()[-1])

@@ -38,6 +38,7 @@ from libriassist.knowledge.retrieval import SearchBackend
 from libriassist.knowledge.schemas import SearchHit
 from libriassist.llm_config import service as llm_service
 from libriassist.platform.service import PLATFORM_KB_ID
+from libriassist.tenants import personas
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
 
@@ -231,7 +232,7 @@ async def reply_events(
             min_score=min_score,
             min_lift=min_lift,
             tenant_name=tenant.name,
-            greetings=tenant.greetings,
+            greetings=tenants_service.greetings(tenant),
             curated=curated,
             default_language=tenant.default_language,
         )
@@ -439,12 +440,10 @@ async def _model_for(
 
 
 def persona_prompt(tenant: Tenant, language: str) -> str:
-    if tenant.persona_prompt:
-        return tenant.persona_prompt.replace("{name}", tenant.name)
-    return (
-        f"You are the customer-support assistant of {tenant.name}. You are friendly, precise "
-        "and brief."
-    )
+    """The tenant's persona (catalog prompt with its overrides, or its own prompt). The
+    generation rules follow it in every case: a tenant can change who the assistant is,
+    not what it may say."""
+    return personas.system_prompt(tenant, language)
 
 
 async def _history(session: AsyncSession, tenant_id: str, accepted: Accepted) -> list[Turn]:

@@ -39,6 +39,7 @@ async def create_tenant(
             f"'{tenant_id}' is not a valid tenant id: use 1-63 characters of a-z, 0-9 and '-' "
             "(pass one with --id when the name has none)."
         )
+    tenants_service.check_persona(settings.persona)
     if await session.get(Tenant, tenant_id) is not None:
         raise Conflict(f"A tenant with id '{tenant_id}' already exists.")
     session.add(Tenant(id=tenant_id, kb_revision=new_id(), **settings.model_dump(mode="json")))

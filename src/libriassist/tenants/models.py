@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, false
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libriassist.db import Base, TimestampMixin
@@ -21,6 +21,10 @@ class Tenant(TimestampMixin, Base):
     enabled_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     persona: Mapped[str] = mapped_column(String(64), default="ecommerce")
     persona_prompt: Mapped[str | None] = mapped_column(Text, default=None)
+    # The parts of the catalog persona the tenant words itself (tenants.schemas.PersonaOverrides).
+    persona_overrides: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     greetings: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Opted in: questions its own knowledge cannot answer are looked up in the shared
     # platform knowledge base (the operator's, kept under PLATFORM_KB_ID).

@@ -6,7 +6,17 @@ from libriassist.api import DbSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.tenants import service as tenants_service
-from libriassist.tenants.schemas import ApiKeyOut, IssuedKey, KeyKind, TenantOut, TenantUpdate
+from libriassist.tenants.schemas import (
+    ApiKeyOut,
+    EffectivePersonaOut,
+    IssuedKey,
+    KeyKind,
+    Language,
+    PersonaOut,
+    PersonaSummary,
+    TenantOut,
+    TenantUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -23,6 +33,28 @@ async def update_tenant(
 ) -> TenantOut:
     tenant = await tenants_service.update_tenant(session, principal.tenant_id, changes)
     return TenantOut.model_validate(tenant)
+
+
+@router.get("/tenant/persona", response_model=EffectivePersonaOut)
+async def get_tenant_persona(
+    principal: SecretKey, session: DbSession, language: Language | None = None
+) -> EffectivePersonaOut:
+    """The persona the assistant uses in one language (default: the tenant's default
+    language): the catalog's, with the tenant's overrides applied."""
+    tenant = await tenants_service.get_tenant(session, principal.tenant_id)
+    return EffectivePersonaOut.model_validate(tenants_service.effective_persona(tenant, language))
+
+
+@router.get("/personas", response_model=list[PersonaSummary])
+async def list_personas(principal: SecretKey) -> list[PersonaSummary]:
+    """The persona catalog: one persona per business vertical, in every language."""
+    return tenants_service.list_personas()
+
+
+@router.get("/personas/{persona_id}", response_model=PersonaOut)
+async def get_persona(persona_id: str, principal: SecretKey) -> PersonaOut:
+    """One persona's texts in every language, ``{name}`` standing for the tenant's name."""
+    return tenants_service.describe_persona(persona_id)
 
 
 @router.get("/keys", response_model=list[ApiKeyOut])

@@ -87,6 +87,62 @@ def _refuse_nulls(data: Any, nullable: set[str]) -> Any:
 
 
 Greeting = Annotated[CleanStr, Field(min_length=1, max_length=500)]
+PersonaId = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")]
+PersonaName = Annotated[CleanStr, Field(min_length=1, max_length=80)]
+PersonaRule = Annotated[CleanStr, Field(min_length=1, max_length=500)]
+SystemPrompt = Annotated[CleanStr, Field(min_length=1, max_length=8000)]
+Starters = Annotated[
+    list[Annotated[CleanStr, Field(min_length=1, max_length=200)]], Field(max_length=6)
+]
+
+
+class PersonaOverrides(BaseModel):
+    """The parts of its persona a tenant words itself; the rest comes from the catalog.
+
+    The greeting is overridden in ``greetings`` and one system prompt for every language
+    in ``persona_prompt``, next to these. ``{name}`` in any text is the tenant's name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: dict[Language, PersonaName] = Field(
+        default_factory=dict, description="The persona's display name, per language."
+    )
+    tone: CleanStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Replaces the catalog tone line (one text, used in every language).",
+    )
+    extra_rules: list[PersonaRule] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Rules added after the catalog's, in every language.",
+    )
+    system_prompts: dict[Language, SystemPrompt] = Field(
+        default_factory=dict,
+        description="The whole system prompt for one language (wins over persona_prompt).",
+    )
+    starters: dict[Language, Starters] = Field(
+        default_factory=dict,
+        description="Suggested first questions, per language; an empty list means none.",
+    )
+
+
+class PersonaOverridesUpdate(BaseModel):
+    """Override fields to change; the others keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    names: dict[Language, PersonaName] | None = None
+    tone: CleanStr | None = Field(default=None, min_length=1, max_length=500)
+    extra_rules: list[PersonaRule] | None = Field(default=None, max_length=20)
+    system_prompts: dict[Language, SystemPrompt] | None = None
+    starters: dict[Language, Starters] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        return _refuse_nulls(data, nullable={"tone"})
 
 
 class TenantSettings(BaseModel):
@@ -99,8 +155,9 @@ class TenantSettings(BaseModel):
     branding: Branding = Field(default_factory=Branding)
     default_language: Language = "fr"
     enabled_languages: list[Language] = Field(default_factory=lambda: list(LANGUAGES))
-    persona: str = Field(default="ecommerce", pattern=r"^[a-z0-9_]{1,64}$")
-    persona_prompt: CleanStr | None = Field(default=None, max_length=4000)
+    persona: PersonaId = "ecommerce"
+    persona_prompt: CleanStr | None = Field(default=None, max_length=8000)
+    persona_overrides: PersonaOverrides = Field(default_factory=PersonaOverrides)
     greetings: dict[Language, Greeting] = Field(default_factory=dict)
     use_platform_kb: bool = Field(
         default=False,
@@ -127,15 +184,16 @@ class TenantUpdate(BaseModel):
     branding: BrandingUpdate | None = None
     default_language: Language | None = None
     enabled_languages: list[Language] | None = Field(default=None, min_length=1)
-    persona: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,64}$")
-    persona_prompt: CleanStr | None = Field(default=None, max_length=4000)
+    persona: PersonaId | None = None
+    persona_prompt: CleanStr | None = Field(default=None, max_length=8000)
+    persona_overrides: PersonaOverridesUpdate | None = None
     greetings: dict[Language, Greeting] | None = None
     use_platform_kb: bool | None = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
-        return _refuse_nulls(data, nullable={"persona_prompt"})
+        return _refuse_nulls(data, nullable={"persona_prompt", "persona_overrides"})
 
     @model_validator(mode="after")
     def _dedupe(self) -> "TenantUpdate":
@@ -157,10 +215,45 @@ class TenantOut(BaseModel):
     enabled_languages: list[Language]
     persona: str
     persona_prompt: str | None
+    persona_overrides: PersonaOverrides
     greetings: dict[str, str]
     use_platform_kb: bool
     kb_revision: str
     created_at: datetime
+
+
+class PersonaSummary(BaseModel):
+    id: str
+    names: dict[Language, str]
+    languages: list[Language]
+
+
+class PersonaTextOut(BaseModel):
+    """A catalog persona in one language; ``{name}`` stands for the tenant's name."""
+
+    name: str
+    system_prompt: str
+    greeting: str
+    starters: list[str]
+
+
+class PersonaOut(BaseModel):
+    id: str
+    languages: list[Language]
+    texts: dict[Language, PersonaTextOut]
+
+
+class EffectivePersonaOut(BaseModel):
+    """The tenant's persona in one language, its overrides applied and its name filled in."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    language: Language
+    name: str
+    system_prompt: str
+    greeting: str
+    starters: list[str]
 
 
 class ApiKeyOut(BaseModel):

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libriassist.db import utcnow
 from libriassist.errors import AppError, InvalidRequest, NotFound, TenantNotFound
 from libriassist.kit.ids import SLUG_RE, hash_secret, new_id, new_secret
+from libriassist.tenants import personas
 from libriassist.tenants.models import ApiKey, Tenant
 from libriassist.tenants.repository import (
     ApiKeyRepository,
@@ -14,7 +15,17 @@ from libriassist.tenants.repository import (
     find_key_by_hash,
     touch_key,
 )
-from libriassist.tenants.schemas import Branding, IssuedKey, KeyKind, TenantUpdate
+from libriassist.tenants.schemas import (
+    LANGUAGES,
+    Branding,
+    IssuedKey,
+    KeyKind,
+    PersonaOut,
+    PersonaOverrides,
+    PersonaSummary,
+    PersonaTextOut,
+    TenantUpdate,
+)
 
 KEY_PREFIXES: dict[str, str] = {"publishable": "pk_", "secret": "sk_"}
 # last_used_at is a hint for admins, not an audit trail: write it at most this often.
@@ -37,15 +48,73 @@ async def get_tenant(session: AsyncSession, tenant_id: str) -> Tenant:
 async def update_tenant(session: AsyncSession, tenant_id: str, changes: TenantUpdate) -> Tenant:
     tenant = await get_tenant(session, tenant_id)
     data = changes.model_dump(exclude_unset=True, mode="json")
+    if "persona" in data:
+        check_persona(data["persona"])
     if "branding" in data:
         merged = {**tenant.branding, **data.pop("branding")}
         tenant.branding = Branding.model_validate(merged).model_dump(mode="json")
+    if "persona_overrides" in data:
+        # Merged like branding; null puts every part back to the catalog's.
+        changed = data.pop("persona_overrides")
+        merged = {**tenant.persona_overrides, **changed} if changed is not None else {}
+        tenant.persona_overrides = PersonaOverrides.model_validate(merged).model_dump(mode="json")
     for field, value in data.items():
         setattr(tenant, field, value)
     if tenant.default_language not in tenant.enabled_languages:
         tenant.enabled_languages = [tenant.default_language, *tenant.enabled_languages]
     await session.flush()
     return tenant
+
+
+def list_personas() -> list[PersonaSummary]:
+    return [
+        PersonaSummary(id=p.id, names=p.names, languages=list(p.texts))
+        for p in personas.CATALOG.values()
+    ]
+
+
+def describe_persona(persona_id: str) -> PersonaOut:
+    """A catalog persona with all its texts, as templates (``{name}`` not filled)."""
+    try:
+        persona = personas.get_persona(persona_id)
+    except personas.UnknownPersona as exc:
+        raise NotFound(exc.message) from None
+    return PersonaOut(
+        id=persona.id,
+        languages=list(persona.texts),
+        texts={
+            language: PersonaTextOut(
+                name=text.name,
+                system_prompt=persona.prompt_template(language),
+                greeting=text.greeting,
+                starters=list(text.starters),
+            )
+            for language, text in persona.texts.items()
+        },
+    )
+
+
+def check_persona(persona_id: str) -> None:
+    """Raises ``UnknownPersona`` (422 ``unknown_persona``) for an id not in the catalog."""
+    personas.get_persona(persona_id)
+
+
+def greetings(tenant: Tenant, languages: tuple[str, ...] | list[str] = LANGUAGES) -> dict[str, str]:
+    """The tenant's greeting in each language: its own, else its persona's."""
+    return personas.greetings(tenant, languages)
+
+
+def starters(
+    tenant: Tenant, languages: tuple[str, ...] | list[str] = LANGUAGES
+) -> dict[str, list[str]]:
+    """Suggested first questions in each language: the tenant's, else its persona's."""
+    return {language: list(personas.starters(tenant, language)) for language in languages}
+
+
+def effective_persona(tenant: Tenant, language: str | None = None) -> personas.EffectivePersona:
+    """The tenant's persona in ``language`` (default: its default language), overrides
+    applied; ``.system_prompt`` is what an LLM writer starts from."""
+    return personas.resolve(tenant, language or tenant.default_language)
 
 
 async def current_kb_revision(session: AsyncSession, tenant_id: str) -> str:

@@ -26,6 +26,9 @@ class WidgetConfig(BaseModel):
     enabled_languages: list[Language]
     branding: Branding
     greetings: dict[str, str]
+    # Questions a visitor might start with, per enabled language (the tenant's or its
+    # persona's).
+    starters: dict[str, list[str]]
 
 
 @router.get("/api/v1/widget/config", response_model=WidgetConfig, responses=ERROR_RESPONSES)
@@ -39,7 +42,8 @@ async def widget_config(principal: AnyKey, session: DbSession) -> WidgetConfig:
             "default_language": tenant.default_language,
             "enabled_languages": tenant.enabled_languages,
             "branding": tenant.branding,
-            "greetings": tenant.greetings,
+            "greetings": tenants_service.greetings(tenant, tenant.enabled_languages),
+            "starters": tenants_service.starters(tenant, tenant.enabled_languages),
         }
     )
 
