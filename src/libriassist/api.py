@@ -15,6 +15,7 @@ from libriassist.ai.embedder import Embedder
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
 from libriassist.db import session_scope
+from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.knowledge.index import IndexCache
 
@@ -28,6 +29,7 @@ class Resources:
     job_runner: JobRunner
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)
+    intent_cache: IntentCache = field(default_factory=IntentCache)
 
 
 def get_resources(request: Request) -> Resources:
