@@ -18,13 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.chat.answering import ReplyPlan, ReplyWriter, plan_reply
-from libriassist.chat.intent import detect_intent
 from libriassist.chat.models import Conversation, Message
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.chat.schemas import ChatRequest
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
 from libriassist.db import session_scope, utcnow
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
+from libriassist.intents import service as intents_service
+from libriassist.intents.matching import IntentCache
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.knowledge import service as knowledge_service
@@ -54,6 +55,7 @@ class Accepted:
     language: str
     intent: str
     started: float
+    entities: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,9 @@ async def accept_message(
     request: ChatRequest,
     session_token: str | None,
     max_chars: int,
+    *,
+    embedder: Embedder,
+    intent_cache: IntentCache,
 ) -> Accepted:
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
@@ -106,7 +111,10 @@ async def accept_message(
             )
         hint = request.language or conversation.language or tenant.default_language
         language = detect_language(question, default=hint)
-        intent = detect_intent(question)
+        detected = await intents_service.detect(
+            session, tenant_id, tenant.kb_revision, question, language, embedder, intent_cache
+        )
+        intent, entities = detected.intent, detected.entities.as_dict()
         conversation.language = language
         conversation.last_message_at = utcnow()
         messages = MessageRepository(session, tenant_id)
@@ -119,6 +127,7 @@ async def accept_message(
                 status="complete",
                 language=language,
                 intent=intent,
+                entities=entities,
             )
         )
         reply = messages.add(
@@ -141,6 +150,7 @@ async def accept_message(
         language=language,
         intent=intent,
         started=started,
+        entities=entities,
     )
 
 
