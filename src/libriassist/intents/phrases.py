@@ -325,6 +325,8 @@ NOTIONS: tuple[Notion, ...] = (
                 comment obtenir une étiquette de retour ?
                 je souhaite renvoyer ma commande
                 la taille ne va pas, je voudrais faire un échange
+                acceptez-vous les échanges ?
+                est-il possible d'échanger un article ?
             """,
             "es": """
                 quiero devolver un artículo
@@ -332,6 +334,7 @@ NOTIONS: tuple[Notion, ...] = (
                 ¿puedo cambiarlo por otra talla?
                 necesito una etiqueta de devolución
                 quiero hacer una devolución de mi pedido
+                ¿puedo cambiar un producto que compré?
             """,
             "ar": """
                 أريد إرجاع منتج

@@ -25,7 +25,7 @@ _GREETING_TAIL = (
     r"|كيف حالك|labas 3lik|لاباس عليك|cava))?"
 )
 _GREETING = re.compile(
-    rf"^(?:(?:{_GREETING_WORDS}){_GREETING_TAIL}[\s!.,?؟¡¿:)(]*)+$", re.IGNORECASE
+    rf"^[\s¡¿]*(?:(?:{_GREETING_WORDS}){_GREETING_TAIL}[\s!.,?؟¡¿:)(]*)+$", re.IGNORECASE
 )
 
 _SURE: dict[str, list[str]] = {
@@ -39,7 +39,7 @@ _SURE: dict[str, list[str]] = {
         r"\b(?:agent|conseiller) humain\b|\bvrai humain\b|\bvraie personne\b",
         r"\b(?:hablar|comunicar\w*|contactar)\s+con\s+(?:un|una|el|la)?\s*(?:humano|persona|agente"
         r"|asesor\w*|operador\w*|alguien)",
-        r"(?:اريد|بغيت|نبغي|ابغى)\s.{0,20}(?:التحدث|التكلم|نهضر|نتكلم|نهدر)\s(?:مع|م)\s?"
+        r"(?:اريد|بغيت|نبغي|ابغي)\s.{0,20}(?:التحدث|التكلم|نهضر|نتكلم|نهدر)\s(?:مع|م)\s?"
         r"(?:شي |شخص|احد|انسان|موظف|بنادم|عون|واحد|مسؤول|ممثل)",
         r"\bbghit\s+(?:nhder|nhdr|nhdar|ntkalem|ntkellem)\s+m3a\s+(?:chi|wa7ed|bnadem|conseiller)",
     ],
@@ -74,7 +74,7 @@ _SURE: dict[str, list[str]] = {
         r"\bcomplain(?:t|ts|ing)?\b",
         r"\b(?:porter plainte|une plainte|ma plainte|r[ée]clamation)\b",
         r"\b(?:queja|reclamaci[oó]n|reclamo)\b",
-        r"(?:شكوى|شكايه|شكايتي)",
+        r"(?:شكوي|شكايه|شكايتي)",
         r"\bchikaya\b",
         r"\b(?:inadmissible|scandaleux|inacceptable|unacceptable|inaceptable)\b",
     ],
