@@ -1,13 +1,16 @@
 """The tenant intents admin API: secret key only, strict input, and the chat labels
 messages with the tenant's intents."""
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.ai.embedder import Embedder
 from libriassist.chat.models import Message
 from libriassist.intents import service as intents_service
 from libriassist.intents.models import TenantIntent
@@ -238,3 +241,33 @@ async def test_only_the_secret_key_manages_intents(
     assert widget.status_code == 403 and widget.json()["error"]["code"] == "wrong_key_kind"
     anonymous = await client.post(INTENTS, json=WHOLESALE)
     assert anonymous.status_code == 401
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it embeds as queries."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.model_id, self.dim = inner.model_id, inner.dim
+        self.texts: list[str] = []
+
+    def embed_queries(self, texts: list[str]) -> Any:
+        self.texts.extend(texts)
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: list[str]) -> Any:
+        return self.inner.embed_passages(texts)
+
+
+async def test_a_message_is_embedded_once_for_intent_curated_answers_and_search(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """Detection embeds the message first; curated matching and search then find its
+    vector in the query cache."""
+    await create(client, tenant, **WHOLESALE)
+    counting = CountingEmbedder(app.state.resources.embedder)
+    app.state.resources.embedder = counting
+    message = f"Quels sont les délais de livraison pour la commande {uuid.uuid4().int % 10**8} ?"
+    body = await chat(client, tenant, message)
+    assert body["answered_from_kb"] is True
+    assert counting.texts == [message]

@@ -34,8 +34,7 @@ from libriassist.errors import AppError
 from libriassist.intents.builtin import builtin_model
 from libriassist.intents.detection import decide
 from libriassist.intents.examples import embed_examples
-from libriassist.intents.matching import IntentCache, load_intents
-from libriassist.intents.model import Prediction
+from libriassist.intents.matching import IntentCache, TenantIntents, load_intents
 from libriassist.intents.schemas import IntentIn
 from libriassist.kit.language import detect_language
 from libriassist.tenants.schemas import LANGUAGES
@@ -129,14 +128,15 @@ def evaluate(
     mode = "builtin" if train is None else "tenant+builtin" if with_builtins else "tenant"
     builtin = builtin_model(embedder, cache_dir) if train is None or with_builtins else None
     vectors = _embed(embedder, test, progress)
-    tenant: list[Prediction | None] = [None] * len(test)
+    tenant: TenantIntents | None = None
     original: dict[str, str] = {}
     as_label: dict[str, str] = {}
     if train is not None:
-        tenant, original, as_label = _with_tenant_intents(train, test, vectors, embedder, progress)
+        tenant, original, as_label = _with_tenant_intents(train, embedder)
     predicted = []
     started = time.perf_counter()
-    for row, vector, prediction in zip(test, vectors, tenant, strict=True):
+    for row, vector in zip(test, vectors, strict=True):
+        prediction = tenant.predict(vector, row.text, row.language) if tenant else None
         if builtin is not None:
             intent = decide(builtin, prediction, vector, row.text, row.language).intent
         else:
@@ -178,12 +178,10 @@ def _registered_names(names: list[str]) -> dict[str, str]:
 
 
 def _with_tenant_intents(
-    train: list[Row],
-    test: list[Row],
-    vectors: np.ndarray[Any, Any],
-    embedder: Embedder,
-    progress: Progress | None,
-) -> tuple[list[Prediction | None], dict[str, str], dict[str, str]]:
+    train: list[Row], embedder: Embedder
+) -> tuple[TenantIntents, dict[str, str], dict[str, str]]:
+    """The examples as a fresh tenant's intents, loaded as the chat loads them; with the
+    registered name -> file intent and file intent -> label maps."""
     grouped: dict[str, list[str]] = defaultdict(list)
     labels: dict[str, Counter[str]] = defaultdict(Counter)
     for row in train:
@@ -205,19 +203,11 @@ def _with_tenant_intents(
     with tempfile.TemporaryDirectory(prefix="libriassist-eval-") as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'intents.db'}"
         migrate.upgrade(url)
-        predictions = asyncio.run(_register_and_predict(url, items, test, vectors, embedder))
-    if progress:
-        progress("query", len(test), len(test), "")
-    return predictions, original, as_label
+        intents = asyncio.run(_register(url, items, embedder))
+    return intents, original, as_label
 
 
-async def _register_and_predict(
-    url: str,
-    items: list[IntentIn],
-    test: list[Row],
-    vectors: np.ndarray[Any, Any],
-    embedder: Embedder,
-) -> list[Prediction | None]:
+async def _register(url: str, items: list[IntentIn], embedder: Embedder) -> TenantIntents:
     from libriassist.intents import service as intents_service
     from libriassist.platform import service as platform_service
     from libriassist.tenants import service as tenants_service
@@ -238,10 +228,7 @@ async def _register_and_predict(
             intents = await load_intents(session, "eval", revision, embedder, IntentCache())
     finally:
         await engine.dispose()
-    return [
-        intents.predict(vector, row.text, row.language)
-        for row, vector in zip(test, vectors, strict=True)
-    ]
+    return intents
 
 
 def report(result: dict[str, Any], name: str) -> str:
