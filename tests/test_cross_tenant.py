@@ -47,6 +47,11 @@ CROSS_TENANT_CASES = {
     ("PUT", "/api/v1/admin/llm"),
     ("DELETE", "/api/v1/admin/llm"),
     ("POST", "/api/v1/admin/llm/test"),
+    ("GET", "/api/v1/admin/intents"),
+    ("POST", "/api/v1/admin/intents"),
+    ("GET", "/api/v1/admin/intents/{intent_id}"),
+    ("PATCH", "/api/v1/admin/intents/{intent_id}"),
+    ("DELETE", "/api/v1/admin/intents/{intent_id}"),
 }
 
 
@@ -241,6 +246,42 @@ async def test_curated_answers_do_not_cross_tenants(
     assert "BETA-PINNED" not in a_chat.text
     mine = await client.get(f"{curated}/{a_id}", headers=tenant.admin_headers())
     assert mine.json()["answer"] == "ALPHA-PINNED: dos días."
+
+
+async def test_intents_do_not_cross_tenants(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    intents = "/api/v1/admin/intents"
+    body = {
+        "name": "alpha_wholesale",
+        "examples": ["¿Venden al por mayor a tiendas?", "Do you sell in bulk to shops?"],
+    }
+    created = await client.post(intents, json=body, headers=tenant.admin_headers())
+    assert created.status_code == 201
+    a_id = created.json()["id"]
+    b_headers = other_tenant.admin_headers()
+    # B may use the same name (names are per tenant), for another meaning.
+    b_intent = await client.post(
+        intents, json={**body, "examples": ["¿Hacen envíos a Canarias?"]}, headers=b_headers
+    )
+    assert b_intent.status_code == 201
+    assert [i["id"] for i in (await client.get(intents, headers=b_headers)).json()] == [
+        b_intent.json()["id"]
+    ]
+    for method, payload in (("GET", None), ("PATCH", {"enabled": False}), ("DELETE", None)):
+        response = await client.request(
+            method, f"{intents}/{a_id}", json=payload, headers=b_headers
+        )
+        assert response.status_code == 404, method
+        assert response.json()["error"]["code"] == "intent_not_found"
+    # B's visitors are classified with B's intents only; A's still with A's.
+    question = {"message": "¿Venden al por mayor a tiendas?"}
+    b_chat = await client.post("/api/v1/chat", json=question, headers=other_tenant.widget_headers())
+    assert b_chat.json()["intent"] != "alpha_wholesale"
+    a_chat = await client.post("/api/v1/chat", json=question, headers=tenant.widget_headers())
+    assert a_chat.json()["intent"] == "alpha_wholesale"
+    mine = await client.get(f"{intents}/{a_id}", headers=tenant.admin_headers())
+    assert mine.json()["enabled"] is True and mine.json()["examples"] == body["examples"]
 
 
 async def test_a_tenant_recreated_under_the_same_id_never_sees_the_old_knowledge(

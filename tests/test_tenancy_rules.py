@@ -63,3 +63,14 @@ def test_the_chat_only_reads_curated_answers() -> None:
         assert write not in matcher, write
     for path in (SRC / "curated").rglob("*.py"):
         assert "libriassist.chat" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_the_chat_reaches_intents_through_their_service_and_reads_only() -> None:
+    for path in (SRC / "chat").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        imports = set(re.findall(r"from libriassist\.intents(\.\w+)? import", text))
+        assert imports <= {"", ".matching"}, f"{path.name} imports {imports}"
+    for name in ("matching.py", "detection.py", "builtin.py", "model.py"):
+        reader = (SRC / "intents" / name).read_text(encoding="utf-8")
+        for write in (".add(", ".update(", "flush(", "commit(", "new_kb_revision"):
+            assert write not in reader, (name, write)

@@ -16,6 +16,7 @@ from libriassist.ai.llm import LLMClients
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
 from libriassist.db import session_scope
+from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.kit.secrets import SecretBox
 from libriassist.knowledge.index import IndexCache
@@ -32,6 +33,7 @@ class Resources:
     llm_clients: LLMClients = field(default_factory=LLMClients)
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)
+    intent_cache: IntentCache = field(default_factory=IntentCache)
 
 
 def get_resources(request: Request) -> Resources:

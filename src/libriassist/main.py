@@ -17,6 +17,9 @@ from libriassist.curated.router import router as curated_router
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
+from libriassist.intents import builtin as intents_builtin
+from libriassist.intents.matching import IntentCache
+from libriassist.intents.router import router as intents_router
 from libriassist.jobs.runner import job_runner
 from libriassist.jobs.service import JobRuntime
 from libriassist.kit.cors import TenantCorsMiddleware
@@ -66,7 +69,9 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 breaker_cooldown=settings.llm_breaker_cooldown,
             ),
             index_cache=IndexCache(max_chunks=settings.index_cache_chunks),
+            intent_cache=IntentCache(cache_dir=settings.data_dir / "cache"),
         )
+        intents_builtin.warm_up(model, app.state.resources.intent_cache.cache_dir)
         if settings.search_backend == "pgvector":
             # Fails start-up with the fix when the server has no pgvector.
             await pgvector_search.ensure_schema(engine, model.model_id, model.dim)
@@ -104,6 +109,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         knowledge_router,
         curated_router,
         llm_config_router,
+        intents_router,
         demo_router,
     ):
         app.include_router(router)

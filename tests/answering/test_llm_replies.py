@@ -199,7 +199,13 @@ async def test_a_visitor_leaving_cancels_the_model_call(
     fake_llm.default = Turn(text=" ".join(["mot"] * 50), interval=0.1)
     resources = app.state.resources
     accepted = await chat_service.accept_message(
-        maker, tenant.id, ChatRequest(message=DELIVERY), None, 2000
+        maker,
+        tenant.id,
+        ChatRequest(message=DELIVERY),
+        None,
+        2000,
+        embedder=resources.embedder,
+        intent_cache=resources.intent_cache,
     )
     received: list[str] = []
     async with anyio.create_task_group() as group:

@@ -206,7 +206,13 @@ async def test_reply_is_marked_interrupted_when_the_client_leaves(
 
     resources = app.state.resources
     accepted = await chat_service.accept_message(
-        maker, tenant.id, ChatRequest(message="Quels sont les délais de livraison ?"), None, 2000
+        maker,
+        tenant.id,
+        ChatRequest(message="Quels sont les délais de livraison ?"),
+        None,
+        2000,
+        embedder=resources.embedder,
+        intent_cache=resources.intent_cache,
     )
     received: list[str] = []
     async with anyio.create_task_group() as group:

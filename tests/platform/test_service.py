@@ -3,22 +3,37 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.ai.embedder import Embedder
 from libriassist.chat import service as chat_service
 from libriassist.chat.models import Message
 from libriassist.chat.schemas import ChatRequest
 from libriassist.db import session_scope, utcnow
+from libriassist.intents.matching import IntentCache
 from libriassist.platform import service as platform_service
 from tests.factories import Tenant
 
 
 async def test_replies_left_streaming_by_a_dead_worker_are_closed(
-    tenant: Tenant, maker: async_sessionmaker[AsyncSession]
+    tenant: Tenant, maker: async_sessionmaker[AsyncSession], embedder: Embedder
 ) -> None:
+    cache = IntentCache()
     old = await chat_service.accept_message(
-        maker, tenant.id, ChatRequest(message="Bonjour"), None, 2000
+        maker,
+        tenant.id,
+        ChatRequest(message="Bonjour"),
+        None,
+        2000,
+        embedder=embedder,
+        intent_cache=cache,
     )
     fresh = await chat_service.accept_message(
-        maker, tenant.id, ChatRequest(message="Salut"), None, 2000
+        maker,
+        tenant.id,
+        ChatRequest(message="Salut"),
+        None,
+        2000,
+        embedder=embedder,
+        intent_cache=cache,
     )
     async for session in session_scope(maker):
         an_hour_ago = utcnow() - timedelta(hours=1)

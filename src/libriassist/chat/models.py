@@ -36,7 +36,9 @@ class Message(Base):
     # visitor: complete. assistant: streaming -> complete | interrupted | failed
     status: Mapped[str] = mapped_column(String(16))
     language: Mapped[str | None] = mapped_column(String(8), default=None)
-    intent: Mapped[str | None] = mapped_column(String(32), default=None)
+    intent: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Visitor messages: what the message names, {"order_numbers": [...], "emails": [...]}.
+    entities: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, default=None)
     sources: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     answered_from_kb: Mapped[bool] = mapped_column(Boolean, default=False)
     # The curated answer this reply quoted, if any. No foreign key: the history keeps the

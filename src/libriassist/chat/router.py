@@ -58,6 +58,8 @@ async def chat(
         body,
         session_token,
         resources.settings.max_message_chars,
+        embedder=resources.embedder,
+        intent_cache=resources.intent_cache,
     )
     events = chat_service.reply_events(
         resources.sessionmaker,
@@ -78,6 +80,7 @@ async def chat(
         "session_token": accepted.session_token,
         "message_id": accepted.reply_id,
         "intent": accepted.intent,
+        "entities": accepted.entities,
         "language": accepted.language,
     }
     if "text/event-stream" in request.headers.get("accept", ""):

@@ -38,6 +38,10 @@ class ChatResponse(BaseModel):
     message_id: str
     answer: str
     intent: str
+    entities: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Order numbers and e-mail addresses found in the message.",
+    )
     language: Language
     sources: list[Source]
     answered_from_kb: bool
@@ -56,6 +60,7 @@ class MessageOut(BaseModel):
     status: str
     language: str | None
     intent: str | None
+    entities: dict[str, list[str]] | None = None
     sources: list[Source]
     created_at: datetime
 

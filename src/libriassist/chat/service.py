@@ -21,7 +21,6 @@ from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.ai.llm import LLMClients, LLMConfig, LLMInterrupted
 from libriassist.chat.answering import ReplyPlan, ReplyWriter, is_confident, plan_reply
 from libriassist.chat.generation import GroundedWriter, Turn, WriterReport
-from libriassist.chat.intent import detect_intent
 from libriassist.chat.models import Conversation, Message
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.chat.schemas import ChatRequest
@@ -29,6 +28,8 @@ from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
 from libriassist.db import session_scope, utcnow
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
+from libriassist.intents import service as intents_service
+from libriassist.intents.matching import IntentCache
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.kit.secrets import SecretBox, SecretUnreadable
@@ -63,6 +64,7 @@ class Accepted:
     language: str
     intent: str
     started: float
+    entities: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ async def accept_message(
     request: ChatRequest,
     session_token: str | None,
     max_chars: int,
+    *,
+    embedder: Embedder,
+    intent_cache: IntentCache,
 ) -> Accepted:
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
@@ -118,7 +123,10 @@ async def accept_message(
         # with every message), so "ok" after an English question stays English.
         hint = conversation.language or request.language or tenant.default_language
         language = detect_language(question, default=hint)
-        intent = detect_intent(question)
+        detected = await intents_service.detect(
+            session, tenant_id, tenant.kb_revision, question, language, embedder, intent_cache
+        )
+        intent, entities = detected.intent, detected.entities.as_dict()
         conversation.language = language
         conversation.last_message_at = utcnow()
         messages = MessageRepository(session, tenant_id)
@@ -131,6 +139,7 @@ async def accept_message(
                 status="complete",
                 language=language,
                 intent=intent,
+                entities=entities,
             )
         )
         reply = messages.add(
@@ -154,6 +163,7 @@ async def accept_message(
         language=language,
         intent=intent,
         started=started,
+        entities=entities,
     )
 
 

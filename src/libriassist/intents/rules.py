@@ -1,0 +1,103 @@
+"""The sure cases, by pattern, in the five languages: a message that is only a greeting,
+an explicit request for a person, "where is my order", a refund, a formal complaint.
+
+Patterns are kept narrow on purpose: a rule that fires is taken as certain (the model
+is not asked), so a pattern that is merely likely belongs in the example phrases
+(``intents.phrases``) instead. Matched on the text folded by ``_fold``: lower case,
+NFKC, Arabic letter variants unified, apostrophes straightened.
+"""
+
+import re
+import unicodedata
+
+from libriassist.kit.darija import normalise_arabic
+
+_GREETING_WORDS = (
+    r"bonjour|bonsoir|salut|coucou|hello|hi|hey|hiya|greetings|good (?:morning|afternoon|evening)"
+    r"|hola|buenas(?: tardes| noches)?|buenos d[ií]as|salam|slm|salamo? ?3alaykom|salam ?alikom"
+    r"|ahlan|marhaba|labas|لاباس|السلام عليكم|سلام عليكم|السلام|سلام|مرحبا|اهلا(?: وسهلا)?"
+    r"|صباح الخير|مساء الخير|صباح النور"
+)
+_GREETING_TAIL = (
+    r"(?:\s+(?:there|all|everyone|team|à tous|à vous|madame|monsieur|a todos|khoya|khti"
+    r"|خويا|ختي|عليك|عليكم))?"
+    r"(?:[\s,]+(?:how are you|comment (?:allez-vous|vas-tu|ça va)|ça va|qué tal|cómo está"
+    r"|كيف حالك|labas 3lik|لاباس عليك|cava))?"
+)
+_GREETING = re.compile(
+    rf"^[\s¡¿]*(?:(?:{_GREETING_WORDS}){_GREETING_TAIL}[\s!.,?؟¡¿:)(]*)+$", re.IGNORECASE
+)
+
+_SURE: dict[str, list[str]] = {
+    "human_handoff": [
+        r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s*|a\s+real\s+|a\s+live\s+)?"
+        r"(?:human|person|agent|one|body|representative|operator|advisor|adviser|employee)\b",
+        r"\b(?:human|live|real)\s+(?:agent|person|being|representative|operator)\b",
+        r"\b(?:parler|discuter|echanger|être mis en relation|etre mis en relation)\s+(?:à|a|avec)"
+        r"\s+(?:un|une|le|quelqu'un)?\s*(?:vrai(?:e)?\s+)?(?:humain|personne|conseill\w*|agent"
+        r"|opérat\w*|operat\w*|interlocut\w*|service client)",
+        r"\b(?:agent|conseiller) humain\b|\bvrai humain\b|\bvraie personne\b",
+        r"\b(?:hablar|comunicar\w*|contactar)\s+con\s+(?:un|una|el|la)?\s*(?:humano|persona|agente"
+        r"|asesor\w*|operador\w*|alguien)",
+        r"(?:اريد|بغيت|نبغي|ابغي)\s.{0,20}(?:التحدث|التكلم|نهضر|نتكلم|نهدر)\s(?:مع|م)\s?"
+        r"(?:شي |شخص|احد|انسان|موظف|بنادم|عون|واحد|مسؤول|ممثل)",
+        r"\bbghit\s+(?:nhder|nhdr|nhdar|ntkalem|ntkellem)\s+m3a\s+(?:chi|wa7ed|bnadem|conseiller)",
+    ],
+    "order_tracking": [
+        r"\b(?:où|ou) (?:en )?est (?:ma|mon) (?:commande|colis|livraison|achat)\b",
+        r"\b(?:suivi|suivre) (?:de |du )?(?:ma |mon |la |le )?(?:commande|colis)\b",
+        r"\bwhere(?:'s| is| are) my (?:order|package|parcel|shipment|delivery|purchase)",
+        r"\b(?:track|trace|locate)\w* (?:of )?(?:my |the |an? )?(?:order|package|parcel|shipment"
+        r"|purchase)",
+        r"\bstatus of (?:my |the )?(?:order|package|parcel|shipment|purchase|delivery)",
+        r"\b(?:dónde|donde) (?:está|esta) (?:mi )?(?:pedido|paquete|envío|envio)",
+        r"\b(?:seguimiento|seguir|rastrear) (?:de |a )?(?:mi )?(?:pedido|paquete|envío|envio)",
+        r"(?:اين|فين) (?:وصل|وصلت|وصلات|هي|هو)?\s?(?:طلبي|طلبيتي|الطلبيه|الكوموند|لكوموند"
+        r"|الطلب|شحنتي|الكولي)",
+        r"تتبع (?:الطلب|طلبي|الشحنه|شحنتي|الكوموند)",
+        r"\bfin (?:wsl|wslat|wsal|wslt|wsel|wasla|hiya) (?:l ?commande|lkomand|lcolis|l ?colis)",
+    ],
+    "returns_refunds": [
+        r"\b(?:refund\w*|reimburs\w*|money back|rebate\w*|restitution)\b",
+        r"\breturn (?:policy|label|an? \w+|this|these|it|my|the item|the product)\b",
+        r"\bsend (?:it |them |this )?back\b",
+        r"\brembours\w*",
+        r"\b(?:retourner|renvoyer) (?:un|une|le|la|les|mon|ma|mes|cet|cette|ce)\b",
+        r"\b(?:politique|étiquette|etiquette|bon|frais) de retour\b",
+        r"\breembols\w*|\bdevoluci\w+|\bdevolver\b",
+        r"(?:استرداد|استرجاع|ارجاع) (?:ال|م)\w*",
+        r"\b(?:remboursement|nrja3 flous|rj3ou lia flous)",
+    ],
+    "complaint": [
+        r"\b(?:file|make|lodge|submit|register|raise|open)\b.{0,20}\b(?:complaint|grievance|claim"
+        r"|reclamation)",
+        r"\bcomplain(?:t|ts|ing)?\b",
+        r"\b(?:porter plainte|une plainte|ma plainte|r[ée]clamation)\b",
+        r"\b(?:queja|reclamaci[oó]n|reclamo)\b",
+        r"(?:شكوي|شكايه|شكايتي)",
+        r"\bchikaya\b",
+        r"\b(?:inadmissible|scandaleux|inacceptable|unacceptable|inaceptable)\b",
+    ],
+}
+_COMPILED = {
+    intent: [re.compile(p, re.IGNORECASE) for p in patterns] for intent, patterns in _SURE.items()
+}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).replace("’", "'").strip().lower()
+    return normalise_arabic(text)
+
+
+def is_greeting(text: str) -> bool:
+    """The whole message is a greeting ("Bonjour !", "salam khoya, labas?"), nothing more."""
+    return bool(_GREETING.match(_fold(text)))
+
+
+def sure_intent(text: str) -> str | None:
+    """The intent an explicit wording settles, if any; the first listed wins."""
+    folded = _fold(text)
+    for intent, patterns in _COMPILED.items():
+        if any(pattern.search(folded) for pattern in patterns):
+            return intent
+    return None

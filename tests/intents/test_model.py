@@ -1,0 +1,61 @@
+"""The few-shot model and its sparse arithmetic, checked against plain numpy."""
+
+import numpy as np
+
+from libriassist.ai.embedder import Embedder
+from libriassist.intents.examples import embed_examples
+from libriassist.intents.lexical import Vocabulary, features
+from libriassist.intents.model import IntentModel
+
+
+def test_sparse_products_match_dense_ones() -> None:
+    texts = ["where is my parcel", "je veux un remboursement", "", "bghit nrja3 sel3a"]
+    documents = [features(t, "ary" if "bghit" in t else None) for t in texts]
+    vocabulary = Vocabulary(documents)
+    rows = vocabulary.rows(documents)
+    dense = np.zeros((rows.rows, rows.width), dtype=np.float32)
+    for i in range(rows.rows):
+        span = slice(rows.indptr[i], rows.indptr[i + 1])
+        dense[i, rows.indices[span]] = rows.data[span]
+    weights = np.random.default_rng(0).random((rows.width, 3)).astype(np.float32)
+    grads = np.random.default_rng(1).random((rows.rows, 3)).astype(np.float32)
+    assert np.allclose(rows.dot(weights), dense @ weights, atol=1e-5)
+    assert np.allclose(rows.transpose_dot(grads), dense.T @ grads, atol=1e-5)
+    assert np.allclose(rows.gram(), dense @ dense.T, atol=1e-5)
+    assert np.allclose(np.linalg.norm(dense[[0, 1, 3]], axis=1), 1.0)  # empty text: empty row
+
+
+def test_darija_messages_bring_the_words_of_their_rewrite() -> None:
+    assert "w:ماذا" in features("شنو هادا", "ary") and "w:ماذا" not in features("شنو هادا")
+
+
+def test_a_few_examples_are_enough(embedder: Embedder) -> None:
+    examples = {
+        "opening_hours": ["When do you open?", "Quels sont vos horaires ?", "¿A qué hora abren?"],
+        "gift_wrap": [
+            "Can you gift wrap it?",
+            "Faites-vous des paquets cadeaux ?",
+            "Is gift packaging available?",
+        ],
+        "wholesale": [
+            "Do you sell in bulk to shops?",
+            "Je suis revendeur, vendez-vous en gros ?",
+            "wholesale prices for resellers",
+        ],
+    }
+    labels = list(examples)
+    texts = [t for name in labels for t in examples[name]]
+    targets = [i for i, name in enumerate(labels) for _ in examples[name]]
+    languages: list[str | None] = [None] * len(texts)
+    vectors = embed_examples(embedder, texts, ["en"] * len(texts))
+    model = IntentModel(labels, targets, texts, languages, vectors)
+    for text, expected in [
+        ("what are your opening times on Sunday?", "opening_hours"),
+        ("¿Pueden envolverlo para regalo?", "gift_wrap"),
+        ("We run a small store: can we buy wholesale from you?", "wholesale"),
+    ]:
+        [vector] = embed_examples(embedder, [text], ["en"])
+        prediction = model.predict(vector, text)
+        assert prediction.labels[prediction.best()] == expected, prediction.ranked()
+        assert abs(float(prediction.probabilities.sum()) - 1.0) < 1e-4
+        assert prediction.closeness.max() <= 1.0001

@@ -1,0 +1,81 @@
+"""The sure cases: narrow patterns per language, and what they must leave alone."""
+
+import pytest
+
+from libriassist.intents.rules import is_greeting, sure_intent
+
+GREETINGS = [
+    "Bonjour !",
+    "bonsoir à tous",
+    "Hello there",
+    "hi",
+    "Good morning!",
+    "¡Hola, buenas tardes!",
+    "السلام عليكم",
+    "مرحبا",
+    "salam khoya, labas?",
+    "slm",
+]
+NOT_GREETINGS = [
+    "Bonjour, où est ma commande ?",
+    "Hello, do you ship to Canada?",
+    "hola, ¿cuánto cuesta el envío?",
+    "السلام عليكم، بغيت نرجع السلعة",
+    "Hi-fi speakers in stock?",
+]
+
+
+@pytest.mark.parametrize("text", GREETINGS)
+def test_a_message_that_is_only_a_greeting_is_one(text: str) -> None:
+    assert is_greeting(text)
+
+
+@pytest.mark.parametrize("text", NOT_GREETINGS)
+def test_a_greeting_followed_by_a_question_is_not_a_greeting(text: str) -> None:
+    assert not is_greeting(text)
+
+
+SURE = [
+    ("Je veux parler à un conseiller", "human_handoff"),
+    ("Can I speak with a human agent?", "human_handoff"),
+    ("Quiero hablar con una persona", "human_handoff"),
+    ("أريد التحدث مع موظف", "human_handoff"),
+    ("bghit nhder m3a chi wa7ed", "human_handoff"),
+    ("Où est ma commande 1200 ?", "order_tracking"),
+    ("where is my parcel??", "order_tracking"),
+    ("I want to track purchase 55012", "order_tracking"),
+    ("¿Dónde está mi pedido?", "order_tracking"),
+    ("أين طلبي؟", "order_tracking"),
+    ("تتبع الطلب رقم 4521", "order_tracking"),
+    ("fin wslat lcommande?", "order_tracking"),
+    ("I want a refund for this lamp", "returns_refunds"),
+    ("Quand serai-je remboursé ?", "returns_refunds"),
+    ("Quiero un reembolso", "returns_refunds"),
+    ("كيف يمكنني استرداد المبلغ؟", "returns_refunds"),
+    ("What is your return policy?", "returns_refunds"),
+    ("I want to file a complaint about the courier", "complaint"),
+    ("Je souhaite faire une réclamation", "complaint"),
+    ("Quiero poner una queja", "complaint"),
+    ("أريد تقديم شكوى", "complaint"),
+    ("bghit ndir chikaya", "complaint"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), SURE)
+def test_explicit_wordings_settle_the_intent(text: str, intent: str) -> None:
+    assert sure_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quels sont les délais de livraison ?",
+        "I want to cancel order 77120",  # an order number alone says nothing
+        "How much does shipping to Spain cost?",
+        "¿Tienen tarjetas regalo?",
+        "واش كاين التوصيل لطنجة؟",
+        "merci pour votre retour",  # "retour" as feedback, not a return
+    ],
+)
+def test_ordinary_questions_are_left_to_the_model(text: str) -> None:
+    assert sure_intent(text) is None
