@@ -2,8 +2,12 @@
 
 From a clone with the dev install (``./run test`` makes ``.venv``):
 
-    PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py [--quick] [--json out.json]
-    PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py --profile   # where time goes
+    PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py [--json out.json]  # ~15 min
+    PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py --quick            # ~8 min
+    PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py --profile          # ~9 min
+
+(``--profile``: where the server's time goes, step by step and by function.) The method
+and the figures are in ``docs/performance.md``.
 
 Every party is a process of its own, talking over loopback sockets:
 

@@ -1,7 +1,7 @@
 """``libriassist serve`` with a stopwatch: when each step of every chat request happened.
 
-    LIBRIASSIST_BENCH_TIMELINE=/tmp/timeline.jsonl python -m bench.traced_server --port 8000
-    python -m bench.traced_server --port 8000 --cprofile /tmp/server.prof
+    LIBRIASSIST_BENCH_TIMELINE=timeline.jsonl python -m bench.traced_server --port 8000
+    python -m bench.traced_server --port 8000 --cprofile server.prof
 
 Runs the product's own app (``libriassist.main:app_factory``), one worker, as ``serve``
 does, after wrapping a few of its functions in place (nothing under ``src/`` changes):
