@@ -90,8 +90,10 @@ def bench_size(n: int, queries: int, embed_ms: list[float]) -> None:
         latencies.append((time.perf_counter() - started) * 1000)
     with_embedding = [lat + embed_ms[i % len(embed_ms)] for i, lat in enumerate(latencies)]
     print(
-        f"{n:>7} chunks | search p50 {percentile(latencies, 50):6.2f} ms  p95 {percentile(latencies, 95):6.2f} ms"
-        f" | with query embedding p50 {percentile(with_embedding, 50):6.1f} ms  p95 {percentile(with_embedding, 95):6.1f} ms"
+        f"{n:>7} chunks | search p50 {percentile(latencies, 50):6.2f} ms"
+        f"  p95 {percentile(latencies, 95):6.2f} ms"
+        f" | with query embedding p50 {percentile(with_embedding, 50):6.1f} ms"
+        f"  p95 {percentile(with_embedding, 95):6.1f} ms"
         f" | build {build_s:5.1f} s | peak while building {memory_mb / n * 10000:6.1f} MB"
         f" and resident {resident / n * 10000:6.1f} MB per 10k chunks",
         flush=True,
@@ -136,7 +138,8 @@ async def bench_resync(documents: int) -> None:
         assert all(r.status == "unchanged" for r in results)
         await engine.dispose()
     print(
-        f"re-ingest of an unchanged {documents}-document source: {again:.2f} s (first ingest without embedding cost: {first:.1f} s)"
+        f"re-ingest of an unchanged {documents}-document source: {again:.2f} s"
+        f" (first ingest without embedding cost: {first:.1f} s)"
     )
 
 
@@ -156,7 +159,8 @@ def bench_embedding(samples: int) -> list[float]:
         query_ms.append((time.perf_counter() - started) * 1000)
     print(
         f"bundled model: ingest {rate:.1f} chunks/s (100-word chunks, embedding included) | "
-        f"query embedding p50 {statistics.median(query_ms):.1f} ms p95 {percentile(query_ms, 95):.1f} ms"
+        f"query embedding p50 {statistics.median(query_ms):.1f} ms"
+        f" p95 {percentile(query_ms, 95):.1f} ms"
     )
     return query_ms
 
@@ -173,7 +177,8 @@ def main() -> None:
         bench_size(size, args.queries, embed_ms)
     asyncio.run(bench_resync(args.resync_documents))
     print(
-        f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+        "peak resident memory of this process: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
 
