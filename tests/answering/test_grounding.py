@@ -226,3 +226,20 @@ async def test_the_catalog_persona_in_the_visitors_language_leads_the_prompt(
         system = fake_llm.seen[-1].body["messages"][0]["content"]
         assert system.startswith(personas.system_prompt(row, language)), language
         assert system.endswith(RULES.splitlines()[-1])
+
+
+def test_the_leak_guard_sees_a_recital_split_anywhere_and_lets_answers_through() -> None:
+    recital = "Sure! " + RULES
+    for size in (1, 3, 8, 50):
+        guard = LeakGuard(RULES)
+        pieces = [recital[i : i + size] for i in range(0, len(recital), size)]
+        stopped_at = next(i for i, piece in enumerate(pieces) if guard.leaks(piece))
+        # Cut within the first sentence of the instructions, whatever the chunking.
+        assert (stopped_at + 1) * size < 120, size
+    answer = (
+        "Nous livrons en 3 à 5 jours ouvrés [1]. Les commandes passées avant midi partent "
+        "le jour même, et vous recevez un e-mail de suivi."
+    )
+    for size in (1, 4, 30):
+        guard = LeakGuard(RULES)
+        assert not any(guard.leaks(answer[i : i + size]) for i in range(0, len(answer), size))

@@ -261,6 +261,10 @@ class ReplyStream:
                 if attempt == self.clients.retries:
                     break
                 delay = _retry_delay(exc, attempt, self.clients.backoff)
+                if attempt == 0 and _stale_connection(exc):
+                    # Most likely a pooled keep-alive connection the server had closed
+                    # (Ollama, vLLM and uvicorn drop idle ones after seconds): try anew now.
+                    delay = 0.0
                 if time.monotonic() + delay >= deadline:
                     break
                 log.warning(
@@ -332,6 +336,12 @@ def _retry_delay(exc: BaseException, attempt: int, backoff: float) -> float:
         except ValueError:
             pass
     return float(backoff * (2**attempt) * (0.5 + random.random()))
+
+
+def _stale_connection(exc: BaseException) -> bool:
+    return isinstance(exc, openai.APIConnectionError) and not isinstance(
+        exc, openai.APITimeoutError
+    )
 
 
 def _status_code(exc: openai.APIStatusError) -> str:

@@ -110,7 +110,9 @@ def _defuse(text: str) -> str:
 
 class LeakGuard:
     """Stops a reply that starts reciting the system prompt: any run of ``SPAN`` words of
-    the instructions appearing in the output, case and punctuation aside."""
+    the instructions appearing in the output, case and punctuation aside.
+
+    Incremental: each piece costs its own words, however long the reply grows."""
 
     SPAN = 7
 
@@ -119,15 +121,35 @@ class LeakGuard:
         self._spans = {
             tuple(words[i : i + self.SPAN]) for i in range(max(0, len(words) - self.SPAN + 1))
         }
-        self._text = ""
+        self._window: list[str] = []  # the last SPAN - 1 complete words
+        self._partial = ""  # a word the last piece may have cut in two
 
     def leaks(self, piece: str) -> bool:
-        self._text += piece
-        words = _words(self._text[-2000:])
-        return any(
-            tuple(words[i : i + self.SPAN]) in self._spans
-            for i in range(max(0, len(words) - self.SPAN - 40), len(words) - self.SPAN + 1)
+        text = self._partial + piece
+        words = _words(text)
+        # The last word is complete only if the piece ends on a non-word character.
+        self._partial = ""
+        if words and text and (text[-1].isalnum() or text[-1] == "_"):
+            self._partial = _tail_word(text)
+            words = words[:-1]
+        pending = self._window + words
+        leak = any(
+            tuple(pending[i : i + self.SPAN]) in self._spans
+            for i in range(max(0, len(pending) - self.SPAN + 1))
         )
+        self._window = pending[-(self.SPAN - 1) :]
+        if leak:
+            return True
+        # A cut-off word may complete a span: check it as if the reply ended here.
+        if self._partial:
+            tail = (self._window + _words(self._partial))[-self.SPAN :]
+            return tuple(tail) in self._spans
+        return False
+
+
+def _tail_word(text: str) -> str:
+    match = re.search(r"\w+$", text)
+    return match.group(0) if match else ""
 
 
 def _words(text: str) -> list[str]:
