@@ -12,8 +12,8 @@ because the main schema must keep migrating on a PostgreSQL without pgvector:
   vector, language, analysed length and an ordinal, a small integer unique within the
   tenant that the posting lists refer to. It references ``knowledge_chunks`` with ON
   DELETE CASCADE, so a deleted document (or tenant) leaves the dense search at once.
-- ``knowledge_terms``: per tenant and term, the posting list as one packed array
-  (ordinal, term frequency, chunk length; ``POSTING``), in a few segments: each sync
+- ``knowledge_terms``: per tenant and term, the posting list packed in a bytea (ordinals,
+  term frequencies, chunk lengths; ``pack``), in a few segments: each sync
   that adds chunks appends one segment per term it touches, and a compaction merges them.
   A question's terms are a handful of rows, read whole (uncompressed TOAST) and scored
   in numpy, so BM25 is exact over the whole tenant without a row per posting: a btree
@@ -70,13 +70,33 @@ SYNC_BATCH = 1000
 # this many segments, or when dead chunks exceed this share of the live ones.
 MAX_SEGMENTS = 8
 DEAD_SHARE = 0.2
+Floats = npt.NDArray[np.float32]
+Ordinals = npt.NDArray[np.int32]
+
 # One posting: 8 bytes. Chunks are at most a few thousand characters
 # (chunking.MAX_SECTION_CHARS), far below 65,535 terms; longer ones are counted as that.
 POSTING = np.dtype([("ordinal", "<i4"), ("tf", "<u2"), ("length", "<u2")])
 _U16 = np.iinfo(np.uint16).max
 
-Floats = npt.NDArray[np.float32]
-Ordinals = npt.NDArray[np.int32]
+
+def pack(records: npt.NDArray[np.void]) -> bytes:
+    """A posting list as stored: its ordinals, then term frequencies, then lengths, each
+    a contiguous array, which numpy reads in place (four times faster than records)."""
+    return (
+        np.ascontiguousarray(records["ordinal"]).tobytes()
+        + np.ascontiguousarray(records["tf"]).tobytes()
+        + np.ascontiguousarray(records["length"]).tobytes()
+    )
+
+
+def unpack(blob: bytes) -> tuple[Ordinals, npt.NDArray[np.uint16], npt.NDArray[np.uint16]]:
+    """Ordinals, term frequencies and chunk lengths of a stored posting list."""
+    n = len(blob) // POSTING.itemsize
+    return (
+        np.frombuffer(blob, dtype="<i4", count=n),
+        np.frombuffer(blob, dtype="<u2", count=n, offset=4 * n),
+        np.frombuffer(blob, dtype="<u2", count=n, offset=6 * n),
+    )
 
 
 class PgvectorUnavailable(RuntimeError):
@@ -261,7 +281,8 @@ async def current_state(
     return state
 
 
-# This process's index builds by index name, and when each was last started.
+# This process's index builds under way, by index name, and when each was last started
+# (a build that failed, or found another worker at it, is not retried for a while).
 _BUILDS: dict[str, asyncio.Task[str | None]] = {}
 _STARTED: dict[str, float] = {}
 RETRY_SECONDS = 60.0
@@ -283,8 +304,12 @@ def start_index_build(engine: AsyncEngine, tenant_id: str, model_id: str, dim: i
 
     def done(finished: asyncio.Task[str | None]) -> None:
         _BUILDS.pop(name, None)
-        if not finished.cancelled() and finished.exception() is not None:
+        if finished.cancelled():
+            return
+        if finished.exception() is not None:
             log.error("HNSW index build failed", exc_info=finished.exception())
+        elif finished.result() is not None:
+            _STARTED.pop(name, None)  # built: a later need (another model) starts at once
 
     task.add_done_callback(done)
 
@@ -489,7 +514,7 @@ async def _insert_terms(
     starts = np.flatnonzero(np.r_[True, terms[1:] != terms[:-1]])
     bounds = np.r_[starts, len(terms)]
     names = [str(terms[i]) for i in starts]
-    blobs = [records[a:b].tobytes() for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    blobs = [pack(records[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     for start in range(0, len(names), 5000):  # bounded statements
         await sql.run(
             """INSERT INTO knowledge_terms (tenant_id, term, segment, postings)
@@ -510,7 +535,12 @@ async def _compact(sql: TenantSql, dead: Ordinals) -> int:
         return 0
     sizes = [len(blob) // POSTING.itemsize for _, blob in rows]
     terms = np.repeat(np.array([term for term, _ in rows], dtype=object), sizes)
-    records = np.frombuffer(b"".join(blob for _, blob in rows), dtype=POSTING)
+    records = np.empty(sum(sizes), dtype=POSTING)
+    start = 0
+    for (_, blob), size in zip(rows, sizes, strict=True):
+        part = records[start : start + size]
+        part["ordinal"], part["tf"], part["length"] = unpack(blob)
+        start += size
     keep = ~np.isin(records["ordinal"], dead)
     await _insert_terms(sql, terms[keep], records[keep], 0)
     return 1 if keep.any() else 0
@@ -576,7 +606,7 @@ _LEXICAL_SQL = """
 
 @dataclass
 class _Bm25:
-    scores: npt.NDArray[np.float64]  # by ordinal
+    scores: npt.NDArray[np.float32]  # by ordinal
     known: int  # query terms with a live posting
 
 
@@ -584,34 +614,39 @@ def _bm25(terms: list[str], rows: Sequence[tuple[Any, ...]]) -> _Bm25:
     """BM25 of every chunk of the tenant, as ``lexical.LexicalIndex`` computes it."""
     stats = [r for r in rows if r[0] == 2]
     if not stats:
-        return _Bm25(np.zeros(0), 0)
+        return _Bm25(np.zeros(0, dtype=np.float32), 0)
     _, _, _, chunks, avg_length, dead_bytes = stats[0]
     dead = np.frombuffer(dead_bytes, dtype="<i4")
-    blobs: dict[str, list[bytes]] = {}
+    lists: dict[str, list[tuple[Ordinals, npt.NDArray[np.uint16], npt.NDArray[np.uint16]]]] = {}
     for row in rows:
         if row[0] == 1:
-            blobs.setdefault(row[1], []).append(row[5])
-    lists = {}
-    for term, parts in blobs.items():
-        records = np.frombuffer(b"".join(parts), dtype=POSTING)
-        if dead.size:
-            records = records[~np.isin(records["ordinal"], dead)]
-        if records.size:
-            lists[term] = records
-    size = max((int(r["ordinal"].max()) + 1 for r in lists.values()), default=0)
-    scores = np.zeros(size)
+            ordinals, tf, length = unpack(row[5])
+            if dead.size:
+                live = ~np.isin(ordinals, dead)
+                ordinals, tf, length = ordinals[live], tf[live], length[live]
+            if ordinals.size:
+                lists.setdefault(row[1], []).append((ordinals, tf, length))
+    size = max((int(o.max()) + 1 for parts in lists.values() for o, _, _ in parts), default=0)
+    scores = np.zeros(size, dtype=np.float32)
     n = float(chunks)
-    avg = max(float(avg_length), 1e-9)
+    # tf / (tf + k1 * (1 - b + b * length / avgdl)), with the constants folded
+    fixed = np.float32(K1 * (1 - B))
+    per_length = np.float32(K1 * B / max(float(avg_length), 1e-9))
     for term in terms:
         if term not in lists:
             continue
-        records = lists[term]
-        df = len(records)
-        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-        tf = records["tf"].astype(np.float64)
-        norm = K1 * (1 - B + B * records["length"].astype(np.float64) / avg)
-        # A chunk has one posting per term: no two writes to the same place.
-        scores[records["ordinal"]] += idf * tf / (tf + norm)
+        df = sum(len(o) for o, _, _ in lists[term])
+        idf = np.float32(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        for ordinals, tf, length in lists[term]:
+            weight = tf.astype(np.float32)
+            norm = length.astype(np.float32)
+            norm *= per_length
+            norm += fixed
+            norm += weight
+            np.divide(weight, norm, out=weight)
+            weight *= idf
+            # A chunk has one posting per term: no two writes to the same place.
+            scores[ordinals] += weight
     return _Bm25(scores, len(lists))
 
 
@@ -657,7 +692,7 @@ async def candidates(
             depth=depth,
         )
         found = {r[1]: (int(r[3]), float(r[4]), str(r[2])) for r in rows}
-    bm25 = _bm25(terms, rows) if terms else _Bm25(np.zeros(0), 0)
+    bm25 = _bm25(terms, rows) if terms else _Bm25(np.zeros(0, dtype=np.float32), 0)
     coverage = bm25.known / len(terms) if terms else 0.0
     positive = np.flatnonzero(bm25.scores > 0)
     if len(positive) > depth:
