@@ -99,6 +99,10 @@ def unpack(blob: bytes) -> tuple[Ordinals, npt.NDArray[np.uint16], npt.NDArray[n
     )
 
 
+# Advisory lock taken, shared, by index builds; exclusively by the clean-up of orphans.
+_BUILDING = "hashtext('libriassist.hnsw-builds')"
+
+
 class PgvectorUnavailable(RuntimeError):
     """The database cannot host the pgvector backend; the message says how to fix it."""
 
@@ -199,7 +203,13 @@ async def ensure_schema(engine: AsyncEngine, model_id: str = "", dim: int = 0) -
 
 async def _drop_orphan_indexes(conn: AsyncConnection) -> None:
     """Drop the HNSW indexes of deleted tenants and replaced models (their sync row,
-    which names the index, went with the tenant or now names another index)."""
+    which names the index, went with the tenant or now names another index).
+
+    Not while any worker builds an index (it is named in a sync row only once built), nor
+    by waiting for the table behind running searches: that is left to the next start-up.
+    """
+    if not (await conn.execute(text(f"SELECT pg_try_advisory_xact_lock({_BUILDING})"))).scalar():
+        return
     orphans = await conn.execute(
         text(
             """SELECT i.indexname FROM pg_indexes i
@@ -210,7 +220,12 @@ async def _drop_orphan_indexes(conn: AsyncConnection) -> None:
         )
     )
     for (name,) in orphans.all():
-        await conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
+        try:
+            async with conn.begin_nested():
+                await conn.execute(text("SET LOCAL lock_timeout = '1s'"))
+                await conn.execute(text(f'DROP INDEX IF EXISTS "{name}"'))
+        except DBAPIError:
+            log.warning("HNSW index left for the next start-up", extra={"index": name})
 
 
 class TenantSql:
@@ -338,6 +353,8 @@ async def build_tenant_index(
         )
         if not locked:
             return None  # being built: exact scans until it is
+        # Shared with other builds, exclusive with the start-up clean-up of orphans.
+        await sql.run(f"SELECT pg_advisory_lock_shared({_BUILDING})")
         try:
             valid = await sql.run(
                 """SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -366,6 +383,7 @@ async def build_tenant_index(
             log.exception("HNSW index build failed", extra={"tenant_id": tenant_id})
             return None
         finally:
+            await sql.run(f"SELECT pg_advisory_unlock_shared({_BUILDING})")
             await sql.run("SELECT pg_advisory_unlock(hashtext('libriassist.hnsw:' || :tenant_id))")
     return name
 
