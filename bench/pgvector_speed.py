@@ -266,13 +266,15 @@ async def bench_recall(engine: Any, maker: Any, queries: np.ndarray) -> None:
         name = await pgvector_search.build_tenant_index(engine, "real", MODEL, DIM)
         state = dataclasses.replace(state, hnsw_index=name)
     searched = pgvector_search.EF_SEARCH
-    for ef in (40, 64, 100, 200):
+    for ef in (100, 200, 400):
         pgvector_search.EF_SEARCH = ef
         recall = await hnsw_recall(maker, "real", state, queries)
+        deep = await hnsw_recall(maker, "real", state, queries, FUSION_DEPTH)
         print(
             f"HNSW recall@10 vs exact, ef_search {max(ef, FUSION_DEPTH):>3}"
             f"{' (as searches use it)' if ef == searched else ''}: {recall:.3f} "
-            f"({len(queries)} real queries over {state.chunks} real passages)",
+            f"(recall@{FUSION_DEPTH} {deep:.3f}; {len(queries)} real queries over "
+            f"{state.chunks} real passages)",
             flush=True,
         )
     pgvector_search.EF_SEARCH = searched

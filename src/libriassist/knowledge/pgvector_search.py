@@ -16,8 +16,9 @@ because the main schema must keep migrating on a PostgreSQL without pgvector:
   term frequencies, chunk lengths; ``pack``), in a few segments: each sync
   that adds chunks appends one segment per term it touches, and a compaction merges them.
   A question's terms are a handful of rows, read whole (uncompressed TOAST) and scored
-  in numpy, so BM25 is exact over the whole tenant without a row per posting: a btree
-  row per posting cost as much as 40 ms for 10k chunks of common words.
+  in numpy, so BM25 is exact over the whole tenant without a row per posting (a btree
+  row per posting, aggregated in SQL, made a search of common words at 10k chunks
+  take about 100 ms; docs/scaling.md).
 - ``knowledge_vector_sync``: per tenant, the KB revision the two tables above reflect,
   the chunk count and mean length (BM25's N and avgdl), the ordinals whose chunk has
   gone but whose postings are still in ``knowledge_terms`` (``dead``, skipped by the
@@ -70,6 +71,7 @@ SYNC_BATCH = 1000
 # this many segments, or when dead chunks exceed this share of the live ones.
 MAX_SEGMENTS = 8
 DEAD_SHARE = 0.2
+
 Floats = npt.NDArray[np.float32]
 Ordinals = npt.NDArray[np.int32]
 
@@ -449,7 +451,7 @@ async def sync_tenant(conn: AsyncConnection, tenant_id: str, model_id: str) -> S
     for _, batch in postings:
         present[batch["ordinal"]] = True
     dead = present & ~live
-    if segments > MAX_SEGMENTS or dead.sum() > DEAD_SHARE * max(int(count), 1):
+    if segments >= MAX_SEGMENTS or dead.sum() > DEAD_SHARE * max(int(count), 1):
         segments = await _compact(sql, np.flatnonzero(dead).astype(np.int32))
         present, dead = live, np.zeros_like(live)
     avg_length = float(total_length) / count if count else 0.0
