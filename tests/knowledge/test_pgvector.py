@@ -5,17 +5,21 @@ alike; tenants, revisions and concurrent workers are checked on the pgvector sid
 """
 
 import asyncio
+import re
 import shutil
 import tempfile
+import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,11 +30,13 @@ from libriassist.db import session_scope
 from libriassist.knowledge import pgvector_search
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
+from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
 from libriassist.knowledge.pgvector_search import PgvectorUnavailable
 from libriassist.knowledge.repository import ChunkRepository
-from libriassist.knowledge.retrieval import Mode, SearchBackend
+from libriassist.knowledge.retrieval import FUSION_DEPTH, Mode, SearchBackend
 from libriassist.knowledge.schemas import SearchHit
 from libriassist.main import create_app
+from libriassist.tenants import service as tenants_service
 from tests.conftest import SHOP_FAQ, TABLES
 from tests.factories import Tenant, create_tenant, ingest_faq
 
@@ -186,26 +192,15 @@ async def test_both_backends_rank_alike_and_the_hnsw_path_finds_the_same(
         for q, lang in QUESTIONS
     ]
     monkeypatch.setattr(pgvector_search, "EXACT_SCAN_LIMIT", 0)
+    await _search(pg_maker, embedder, shop.id, "livraison", "pgvector")  # starts the build
+    await pgvector_search.index_builds()
     approximate = [
         await _search(pg_maker, embedder, shop.id, q, "pgvector", lang, mode="dense")
         for q, lang in QUESTIONS
     ]
     assert [h[0].chunk_id for h in approximate] == [h[0].chunk_id for h in exact]
-    async with pg_maker() as session:
-        # On a tiny table the tenant btree wins; without it (rolled back below), the query
-        # form must match the HNSW expression index, or large tenants get a full scan.
-        await session.execute(text("DROP INDEX ix_knowledge_vectors_tenant_id_model"))
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = await session.execute(
-            text(
-                "EXPLAIN SELECT chunk_id FROM knowledge_vectors WHERE embedding_model = :m "
-                f"ORDER BY embedding::vector({embedder.dim}) <=> "
-                f"CAST(array_fill(0.1, ARRAY[{embedder.dim}]) AS vector({embedder.dim})) LIMIT 5"
-            ),
-            {"m": embedder.model_id},
-        )
-        assert pgvector_search.hnsw_index_name(embedder.model_id, embedder.dim) in str(plan.all())
-        await session.rollback()
+    name = pgvector_search.hnsw_index_name(shop.id, embedder.model_id, embedder.dim)
+    assert await _count(pg_maker, f"SELECT count(*) FROM pg_indexes WHERE indexname = '{name}'")
 
 
 async def test_a_tenant_never_finds_another_tenants_chunks(
@@ -273,7 +268,7 @@ async def test_changes_are_seen_by_the_next_search_of_every_instance(
                 )
                 assert deleted.status_code == 204
         assert await _search(first, embedder, shop.id, question, "pgvector", "fr") == []
-        assert await _count(first, "SELECT count(*) FROM knowledge_postings") == 0
+        assert await _count(first, "SELECT count(*) FROM knowledge_terms") == 0
 
 
 async def test_concurrent_searches_sync_once(
@@ -317,3 +312,199 @@ async def test_the_http_api_and_the_chat_use_the_pgvector_backend(
         )
         assert chat.status_code == 200 and "3 à 5 jours" in chat.json()["answer"]
     assert await _count(pg_maker, "SELECT count(*) FROM knowledge_vector_sync") == 1
+
+
+async def _add_chunks(
+    maker: async_sessionmaker[AsyncSession], tenant_id: str, embedder: Embedder, count: int
+) -> None:
+    """``count`` chunks with random vectors, written as ingestion would (bumps the revision)."""
+    rng = np.random.default_rng(count)
+    vectors = rng.standard_normal((count, embedder.dim)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    words = ["livraison", "reliure", "papier", "colis", "marge", "retour", "devis", "agrafe"]
+    async for session in session_scope(maker):
+        document = uuid.uuid4().hex
+        await session.execute(
+            insert(KnowledgeDocument),
+            [
+                {
+                    "id": document,
+                    "tenant_id": tenant_id,
+                    "source_uri": "random",
+                    "title": "random",
+                    "format": "markdown",
+                    "language": "fr",
+                    "content_hash": document,
+                }
+            ],
+        )
+        await session.execute(
+            insert(KnowledgeChunk),
+            [
+                {
+                    "id": uuid.uuid4().hex,
+                    "tenant_id": tenant_id,
+                    "document_id": document,
+                    "ordinal": i,
+                    "kind": "section",
+                    "title": "",
+                    "text": " ".join(rng.choice(words, size=12)),
+                    "language": "fr",
+                    "content_hash": str(i),
+                    "embedding": vectors[i].tobytes(),
+                    "embedding_model": embedder.model_id,
+                    "embedding_dim": embedder.dim,
+                }
+                for i in range(count)
+            ],
+        )
+        await tenants_service.new_kb_revision(session, tenant_id)
+
+
+async def test_a_large_tenant_gets_its_own_hnsw_index_searched_to_the_fusion_depth(
+    pg_maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shop = await create_tenant(pg_maker, "Alpha", origins=["https://alpha.example"])
+    other = await create_tenant(pg_maker, "Beta", origins=["https://beta.example"])
+    await _add_chunks(pg_maker, shop.id, embedder, 400)
+    await _add_chunks(pg_maker, other.id, embedder, 50)
+    monkeypatch.setattr(pgvector_search, "EXACT_SCAN_LIMIT", 300)
+    rng = np.random.default_rng(3)
+    questions = rng.standard_normal((10, embedder.dim)).astype(np.float32)
+    questions /= np.linalg.norm(questions, axis=1, keepdims=True)
+
+    async def states() -> dict[str, pgvector_search.SyncState]:
+        found = {}
+        async with pg_maker() as session:
+            for tenant_id in (shop.id, other.id):
+                revision = await tenants_service.current_kb_revision(session, tenant_id)
+                found[tenant_id] = await pgvector_search.current_state(
+                    session, tenant_id, revision, embedder.model_id
+                )
+        return found
+
+    assert (await states())[shop.id].hnsw_index is None  # scanned exactly until built
+    await pgvector_search.index_builds()  # once the session above has ended
+    after = await states()
+    state = after[shop.id]
+    assert state.hnsw_index == pgvector_search.hnsw_index_name(
+        shop.id, embedder.model_id, embedder.dim
+    )
+    assert after[other.id].hnsw_index is None  # small: scanned exactly
+    async with pg_maker() as session:
+        # 400 rows are cheaper to sort than to search in a graph, in the planner's eyes
+        # (it takes the index by itself for thousands): keep the btree and sort out.
+        await session.execute(text("SET LOCAL enable_sort = off"))
+        recall = []
+        for vector in questions:
+            found = await pgvector_search.candidates(
+                session, shop.id, state, vector, "", "fr", "dense"
+            )
+            exact = await pgvector_search.candidates(
+                session, shop.id, replace(state, hnsw_index=None), vector, "", "fr", "dense"
+            )
+            # hnsw.ef_search is raised within the statement: pgvector's default (40)
+            # would return 40 rows.
+            assert len(found.chunk_ids) == len(exact.chunk_ids) == FUSION_DEPTH
+            assert found.chunk_ids[0] == exact.chunk_ids[0]
+            recall.append(len(set(found.chunk_ids[:10]) & set(exact.chunk_ids[:10])) / 10)
+        assert np.mean(recall) >= 0.9
+        # The tenant's index serves the query in a generic plan too (a prepared
+        # statement's, after a few runs), where the parameters' values are unknown.
+        sql = pgvector_search._dense_sql(state, embedder.dim, shop.id)
+        for number, name in enumerate(("tenant_id", "vector", "model", "depth", "ef_search")):
+            sql = re.sub(f"(?<!:):{name}\\b", f"${number + 1}", sql)
+        await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        connection = await session.connection()
+        await connection.exec_driver_sql(f"PREPARE dense(text, real[], text, int, text) AS {sql}")
+        vector = "ARRAY[" + ", ".join(map(str, questions[0])) + "]"
+        plan = await connection.exec_driver_sql(
+            f"EXPLAIN EXECUTE dense('{shop.id}', {vector}, '{embedder.model_id}', 100, '100')"
+        )
+        assert state.hnsw_index in str(plan.all())
+        await session.rollback()
+    # Another tenant's search never reads this index, and a deleted tenant's index goes
+    # at the next start-up.
+    async for session in session_scope(pg_maker):
+        await session.execute(text("DELETE FROM tenants WHERE id = :id"), {"id": shop.id})
+    engine = pg_maker.kw["bind"]
+    await pgvector_search.ensure_schema(engine)
+    assert not await _count(
+        pg_maker, f"SELECT count(*) FROM pg_indexes WHERE indexname = '{state.hnsw_index}'"
+    )
+
+
+async def _lexical_scores(
+    maker: async_sessionmaker[AsyncSession], embedder: Embedder, tenant_id: str, backend: str
+) -> list[list[tuple[str, float]]]:
+    scores = []
+    for question, language in QUESTIONS:
+        hits = await _search(
+            maker,
+            embedder,
+            tenant_id,
+            question,
+            backend,
+            language,
+            20,
+            "lexical",  # type: ignore[arg-type]
+        )
+        scores.append(sorted((h.chunk_id, round(h.lexical, 3)) for h in hits if h.lexical > 0))
+    return scores
+
+
+async def test_bm25_follows_additions_changes_and_deletions_exactly(
+    pg_maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deleted chunks stay in the posting lists until a compaction, skipped meanwhile;
+    both states, and new segments, must score as the memory backend does."""
+    shop = await create_tenant(pg_maker, "Papyrus", origins=["https://papyrus.example"])
+    kb = tmp_path / "kb"
+    shutil.copytree(DEMO_KB, kb)
+    await knowledge_service.ingest_path(pg_maker, shop.id, embedder, kb)
+
+    async def agree() -> None:
+        memory = await _lexical_scores(pg_maker, embedder, shop.id, "memory")
+        pg = await _lexical_scores(pg_maker, embedder, shop.id, "pgvector")
+        assert [[c for c, _ in q] for q in pg] == [[c for c, _ in q] for q in memory]
+        for ours, theirs in zip(pg, memory, strict=True):
+            assert [s for _, s in ours] == pytest.approx([s for _, s in theirs], abs=2e-3)
+
+    async def sync_row() -> tuple[int, int, int]:
+        async with pg_maker() as session:
+            row = await session.execute(
+                text(
+                    "SELECT segments, length(dead) / 4, (SELECT count(*) FROM knowledge_terms "
+                    "WHERE tenant_id = :t) FROM knowledge_vector_sync WHERE tenant_id = :t"
+                ),
+                {"t": shop.id},
+            )
+            segments, dead, rows = row.one()
+            return int(segments), int(dead), int(rows)
+
+    await agree()
+    assert (await sync_row())[:2] == (1, 0)
+    # A changed file: its old chunks die (still in the postings), new ones are a segment.
+    guide = kb / "guide-preparation-fichiers.md"
+    guide.write_text(
+        guide.read_text(encoding="utf-8") + "\n\n## Reliure\n\nReliure spirale en 48 h.\n",
+        encoding="utf-8",
+    )
+    await knowledge_service.ingest_path(pg_maker, shop.id, embedder, kb)
+    await agree()
+    segments, dead, _ = await sync_row()
+    assert segments == 2 and dead > 0
+    # Removing a document, with compaction on any dead chunk: one segment, none dead.
+    monkeypatch.setattr(pgvector_search, "DEAD_SHARE", 0.0)
+    async for session in session_scope(pg_maker):
+        documents = await knowledge_service.list_documents(session, shop.id)
+        target = next(d for d in documents if d.source_uri.endswith("faq-fr.json"))
+        await knowledge_service.delete_document(session, shop.id, target.id)
+    await agree()
+    segments, dead, rows = await sync_row()
+    assert (segments, dead) == (1, 0) and rows > 0
