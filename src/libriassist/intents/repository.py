@@ -25,8 +25,11 @@ class TenantIntentRepository(TenantRepository[TenantIntent]):
         stmt = self.select().where(TenantIntent.enabled.is_(True)).order_by(TenantIntent.name)
         return list((await self.session.execute(stmt)).scalars())
 
-    async def names(self) -> set[str]:
-        return set((await self.session.execute(self.select(TenantIntent.name))).scalars())
+    async def sizes(self) -> dict[str, tuple[str, int]]:
+        """id -> (name, number of examples), without loading the vectors."""
+        stmt = self.select(TenantIntent.id, TenantIntent.name, TenantIntent.examples)
+        rows = (await self.session.execute(stmt)).all()
+        return {row.id: (row.name, len(row.examples)) for row in rows}
 
     async def remove(self, intent_id: str) -> bool:
         if not is_id(intent_id):

@@ -102,14 +102,14 @@ async def create_intents(
     """All or nothing: the caller's transaction holds every row or none."""
     await tenants_service.get_tenant(session, tenant_id)
     repo = TenantIntentRepository(session, tenant_id)
-    existing = await repo.page(MAX_INTENTS + 1, 0)
-    names = {row.name for row in existing}
+    existing = await repo.sizes()
+    names = {name for name, _ in existing.values()}
     for item in items:
         if item.name in names:
             raise IntentNameTaken(f"This tenant already has an intent named '{item.name}'.")
         names.add(item.name)
     prepared = [(item, distinct_examples(item.examples)) for item in items]
-    examples = sum(len(row.examples) for row in existing) + sum(len(e) for _, e in prepared)
+    examples = sum(size for _, size in existing.values()) + sum(len(e) for _, e in prepared)
     if len(names) > MAX_INTENTS or examples > MAX_EXAMPLES_PER_TENANT:
         raise TooManyIntents()
     texts = [intent_texts(item.name, item.description, e) for item, e in prepared]
@@ -143,16 +143,19 @@ async def update_intent(
 ) -> TenantIntent:
     row = await get_intent(session, tenant_id, intent_id)
     data = changes.model_dump(exclude_unset=True)
-    repo = TenantIntentRepository(session, tenant_id)
+    others = {
+        key: size
+        for key, size in (await TenantIntentRepository(session, tenant_id).sizes()).items()
+        if key != row.id
+    }
     name = data.get("name", row.name)
-    if name != row.name and name in await repo.names():
+    if name in {other for other, _ in others.values()}:
         raise IntentNameTaken(f"This tenant already has an intent named '{name}'.")
     description = data.get("description", row.description)
     examples = distinct_examples(data.get("examples", row.examples))
-    if len(examples) > len(row.examples):
-        others = sum(len(r.examples) for r in await repo.page(MAX_INTENTS + 1, 0) if r is not row)
-        if others + len(examples) > MAX_EXAMPLES_PER_TENANT:
-            raise TooManyIntents()
+    total = sum(size for _, size in others.values()) + len(examples)
+    if len(examples) > len(row.examples) and total > MAX_EXAMPLES_PER_TENANT:
+        raise TooManyIntents()
     texts = intent_texts(name, description, examples)
     blob = None
     if texts != row.texts or row.embedding_model != embedder.model_id:
