@@ -1105,7 +1105,6 @@ def demo(
 @llm_app.command("show")
 def llm_show(tenant_id: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """A tenant's model settings and what its next reply will use."""
-    from libriassist.kit.secrets import secret_box
     from libriassist.llm_config import service as llm_service
     from libriassist.tenants import service as tenants_service
 
@@ -1114,7 +1113,7 @@ def llm_show(tenant_id: str, as_json: Annotated[bool, typer.Option("--json")] = 
     async def work(session: AsyncSession) -> dict[str, Any]:
         await tenants_service.get_tenant(session, tenant_id)
         row = await llm_service.get_row(session, tenant_id)
-        box = secret_box(_secret(settings), settings.data_dir)
+        box = llm_service.secret_box_for(settings)
         return llm_service.describe(row, settings, box).model_dump(mode="json")
 
     shown = _in_transaction(work)
@@ -1158,7 +1157,6 @@ def llm_set(
 
     The operator may point a tenant at private addresses (a local Ollama, vLLM...).
     """
-    from libriassist.kit.secrets import secret_box
     from libriassist.llm_config import service as llm_service
     from libriassist.llm_config.schemas import LLMSettingsIn
     from libriassist.tenants import service as tenants_service
@@ -1188,7 +1186,7 @@ def llm_set(
 
     async def work(session: AsyncSession) -> None:
         await tenants_service.get_tenant(session, tenant_id)
-        box = secret_box(_secret(settings), settings.data_dir)
+        box = llm_service.secret_box_for(settings)
         await llm_service.save(session, tenant_id, body, box, settings)
 
     _in_transaction(work)
@@ -1213,7 +1211,7 @@ def llm_reset(tenant_id: str) -> None:
 def llm_test(tenant_id: str) -> None:
     """Send one tiny request to the model the tenant's next reply would use."""
     from libriassist.ai.llm import LLMClients
-    from libriassist.kit.secrets import SecretUnreadable, secret_box
+    from libriassist.kit.secrets import SecretUnreadable
     from libriassist.llm_config import service as llm_service
     from libriassist.tenants import service as tenants_service
 
@@ -1221,7 +1219,7 @@ def llm_test(tenant_id: str) -> None:
 
     async def work(session: AsyncSession) -> Any:
         await tenants_service.get_tenant(session, tenant_id)
-        box = secret_box(_secret(settings), settings.data_dir)
+        box = llm_service.secret_box_for(settings)
         try:
             config = await llm_service.config_for(session, tenant_id, settings, box)
         except SecretUnreadable as exc:
@@ -1236,10 +1234,6 @@ def llm_test(tenant_id: str) -> None:
     if not result.ok:
         _fail(f"{result.error_message} ({result.error_code})")
     typer.echo(f"ok: {result.model} answered {result.reply!r} in {result.latency_ms} ms")
-
-
-def _secret(settings: Settings) -> str | None:
-    return settings.secret_key.get_secret_value() if settings.secret_key else None
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -29,11 +29,11 @@ from libriassist.kit.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
-from libriassist.kit.secrets import secret_box
 from libriassist.knowledge import pgvector_search
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.router import UPLOAD_PATH
 from libriassist.knowledge.router import router as knowledge_router
+from libriassist.llm_config import service as llm_service
 from libriassist.llm_config.router import router as llm_config_router
 from libriassist.ops import router as ops_router
 from libriassist.platform import service as platform_service
@@ -59,10 +59,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             sessionmaker=maker,
             embedder=model,
             job_runner=runner,
-            secret_box=secret_box(
-                settings.secret_key.get_secret_value() if settings.secret_key else None,
-                settings.data_dir,
-            ),
+            secret_box=llm_service.secret_box_for(settings),
             llm_clients=LLMClients(
                 retries=settings.llm_retries,
                 breaker_threshold=settings.llm_breaker_threshold,

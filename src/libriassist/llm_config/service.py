@@ -15,7 +15,7 @@ from libriassist.ai.llm import ChatMessage, LLMClients, LLMConfig, LLMError
 from libriassist.config import Settings
 from libriassist.errors import AppError
 from libriassist.kit.network import is_public, resolve
-from libriassist.kit.secrets import SecretBox, SecretUnreadable
+from libriassist.kit.secrets import SecretBox, SecretUnreadable, secret_box
 from libriassist.llm_config.models import TenantLLM
 from libriassist.llm_config.repository import TenantLLMRepository
 from libriassist.llm_config.schemas import (
@@ -36,6 +36,12 @@ class LLMAddressUnresolvable(AppError):
     status_code = 422
     code = "llm_address_unresolvable"
     message = "The model's host name does not resolve."
+
+
+def secret_box_for(settings: Settings) -> SecretBox:
+    """The box that opens tenants' stored keys: the server and the CLI use the same one."""
+    configured = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return secret_box(configured, settings.data_dir)
 
 
 async def get_row(session: AsyncSession, tenant_id: str) -> TenantLLM | None:
