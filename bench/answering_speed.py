@@ -263,7 +263,7 @@ async def build_knowledge(database_url: str) -> Keys:
     keys = {}
     for tenant in (LLM_TENANT, QUOTE_TENANT):
         settings = TenantSettings(name=tenant, allowed_origins=[ORIGIN], default_language="fr")
-        async for session in session_scope(maker):
+        async with session_scope(maker) as session:
             created = await platform_service.create_tenant(session, settings, tenant)
             if tenant == QUOTE_TENANT:  # no model for this one: it quotes its knowledge
                 TenantLLMRepository(session, tenant).add(TenantLLM(mode="off"))

@@ -72,7 +72,7 @@ def start_server(folder: Path) -> tuple[Any, str]:
 async def add_tenant(
     maker: Any, tenant_id: str, texts: list[str], vectors: np.ndarray, language: str = "fr"
 ) -> None:
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         await platform_service.create_tenant(session, TenantSettings(name=tenant_id), tenant_id)
         document = uuid.uuid4().hex
         await session.execute(
@@ -90,7 +90,7 @@ async def add_tenant(
             ],
         )
     for start in range(0, len(texts), 2000):
-        async for session in session_scope(maker):
+        async with session_scope(maker) as session:
             await session.execute(
                 insert(KnowledgeChunk),
                 [

@@ -121,7 +121,7 @@ async def bench_resync(documents: int) -> None:
         await asyncio.to_thread(migrate.upgrade, url)
         engine = create_engine(url)
         maker = create_sessionmaker(engine)
-        async for session in session_scope(maker):
+        async with session_scope(maker) as session:
             await platform_service.create_tenant(session, TenantSettings(name="Bench"), "bench")
         rng = np.random.default_rng(7)
         parsed = [

@@ -39,7 +39,7 @@ async def create_tenant(
     settings = TenantSettings.model_validate(
         {"name": name, "allowed_origins": origins, "default_language": language, **fields}
     )
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         created = await platform_service.create_tenant(session, settings)
     return Tenant(
         created.id, created.publishable_key, created.secret_key, settings.allowed_origins[0]

@@ -303,7 +303,7 @@ async def test_a_tenant_recreated_under_the_same_id_never_sees_the_old_knowledge
     first = await client.post("/api/v1/chat", json=question, headers=old.widget_headers())
     assert "ALPHA-SECRET-2024" in first.json()["answer"]  # the index is now cached
 
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         await platform_service.delete_tenant(session, old.id)
     new = await create_tenant(maker, "Reuse", origins=["https://reuse.example"])
     assert new.id == old.id

@@ -15,7 +15,7 @@ from libriassist.ai.embedder import Embedder
 from libriassist.ai.llm import LLMClients
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
-from libriassist.db import session_scope
+from libriassist.db import begin_write, session_scope
 from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.kit.secrets import SecretBox
@@ -44,8 +44,11 @@ def get_resources(request: Request) -> Resources:
 AppResources = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_session(resources: AppResources) -> AsyncIterator[AsyncSession]:
-    async for session in session_scope(resources.sessionmaker):
+async def get_session(request: Request, resources: AppResources) -> AsyncIterator[AsyncSession]:
+    async with session_scope(resources.sessionmaker) as session:
+        if request.method not in ("GET", "HEAD"):
+            # Admin writes read first (does it exist? is the name taken?) and then write.
+            await begin_write(session)
         yield session
 
 

@@ -91,7 +91,7 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one committed transaction."""
 
     async def run(maker: Maker) -> T:
-        async for session in session_scope(maker):
+        async with session_scope(maker) as session:
             result = await work(session)
         return result
 
@@ -413,7 +413,7 @@ def _with_kb(tenant_id: str, work: Callable[[Maker], Awaitable[T]]) -> T:
 
     async def run(maker: Maker) -> T:
         if tenant_id == platform_service.PLATFORM_KB_ID:
-            async for session in session_scope(maker):
+            async with session_scope(maker) as session:
                 await platform_service.ensure_platform_kb(session)
         return await work(maker)
 

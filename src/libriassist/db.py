@@ -3,9 +3,15 @@
 The request owns the transaction (see ``api.get_session``): services ``flush()``,
 never ``commit()``. Only the chat stream commits mid-request, because the visitor's
 message must be durable before the answer starts.
+
+SQLite has one writer at a time. A transaction that reads and then writes must say so
+when it begins (``write_scope``/``begin_write``: ``BEGIN IMMEDIATE``), so it waits its
+turn for the write lock (``busy_timeout``) instead of failing with "database is locked"
+when another writer committed after its first read.
 """
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,7 +23,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import NullPool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,30 +50,55 @@ class TimestampMixin:
 
 def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        # One file, many readers, one writer: WAL plus a busy timeout keeps concurrent
-        # requests from failing with "database is locked".
-        engine = create_async_engine(url, poolclass=NullPool)
+        # Connections are kept (opening one costs more than a whole quoted answer);
+        # readers never wait for the writer in WAL mode.
+        engine = create_async_engine(url, pool_size=8, max_overflow=24, pool_timeout=30)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # The driver must not open transactions itself: "begin" below does, so that a
+            # write transaction can ask for the write lock up front.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives the process crashing, not the machine
+            # losing power mid-write. FULL costs an fsync per commit, and commits are
+            # serialised: it capped answers at ~75/s. LIBRIASSIST_DATABASE_URL can point
+            # to PostgreSQL where that matters.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=10000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get(_WRITE_OPTION)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+_WRITE_OPTION = "libriassist_write"
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Start ``session``'s transaction as a writer (SQLite: ``BEGIN IMMEDIATE``). Call it
+    before the first statement; on PostgreSQL it only opens the transaction."""
+    await session.connection(execution_options={_WRITE_OPTION: True})
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+@asynccontextmanager
 async def session_scope(
     maker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One transaction: committed if the block succeeds, rolled back otherwise."""
+    """One transaction: committed if the block succeeds, rolled back otherwise. (A context
+    manager, not an iterator: the connection is given back when the block exits, even
+    when it raises or returns.)"""
     async with maker() as session:
         try:
             yield session
@@ -76,3 +106,14 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
+
+
+@asynccontextmanager
+async def write_scope(
+    maker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """``session_scope`` for a transaction that will write: it holds SQLite's write lock
+    from its first statement to its commit, so keep it short."""
+    async with session_scope(maker) as session:
+        await begin_write(session)
+        yield session

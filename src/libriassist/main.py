@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
 async def _close_stale_replies(resources: Resources) -> None:
     try:
-        async for session in session_scope(resources.sessionmaker):
+        async with session_scope(resources.sessionmaker) as session:
             closed = await platform_service.interrupt_stale_replies(session)
         if closed:
             log.warning(

@@ -198,6 +198,7 @@ async def test_a_visitor_leaving_cancels_the_model_call(
 ) -> None:
     fake_llm.default = Turn(text=" ".join(["mot"] * 50), interval=0.1)
     resources = app.state.resources
+    llm = chat_service.LLMAccess(resources.llm_clients, resources.settings, resources.secret_box)
     accepted = await chat_service.accept_message(
         maker,
         tenant.id,
@@ -206,6 +207,7 @@ async def test_a_visitor_leaving_cancels_the_model_call(
         2000,
         embedder=resources.embedder,
         intent_cache=resources.intent_cache,
+        llm=llm,
     )
     received: list[str] = []
     async with anyio.create_task_group() as group:
@@ -222,9 +224,7 @@ async def test_a_visitor_leaving_cancels_the_model_call(
                 min_score=0.8,
                 min_lift=0.03,
                 curated_min_score=0.975,
-                llm=chat_service.LLMAccess(
-                    resources.llm_clients, resources.settings, resources.secret_box
-                ),
+                llm=llm,
             ):
                 received.append(event.name)
                 if len(received) == 2:

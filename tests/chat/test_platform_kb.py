@@ -38,7 +38,7 @@ async def test_an_opted_in_tenant_falls_back_to_the_platform_kb(
     before = (await ask(client, tenant, PASSWORD)).json()
     assert before["answered_from_kb"] is False
 
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         await platform_service.ensure_platform_kb(session)
     await ingest_faq(maker, embedder, PLATFORM_KB_ID, PLATFORM_FAQ, tmp_path / "platform")
 
@@ -65,7 +65,7 @@ async def test_an_opted_in_tenant_falls_back_to_the_platform_kb(
 
 
 async def test_the_platform_kb_is_not_a_tenant(maker: async_sessionmaker[AsyncSession]) -> None:
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         await platform_service.ensure_platform_kb(session)
         await platform_service.ensure_platform_kb(session)  # idempotent
         listed = await platform_service.list_tenants(session)
@@ -91,8 +91,8 @@ async def test_the_platform_kb_can_never_get_keys(maker: async_sessionmaker[Asyn
     from libriassist.errors import InvalidRequest
     from libriassist.tenants import service as tenants_service
 
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         await platform_service.ensure_platform_kb(session)
     with pytest.raises(InvalidRequest):
-        async for session in session_scope(maker):
+        async with session_scope(maker) as session:
             await tenants_service.rotate_key(session, PLATFORM_KB_ID, "secret")

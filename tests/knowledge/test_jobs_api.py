@@ -258,7 +258,7 @@ async def test_jobs_left_by_a_stopped_server_run_in_the_next_one(
     process that died (its heartbeat went stale). The next server process runs both."""
     await app.state.resources.job_runner.stop()  # this server runs no more jobs
     maker = app.state.resources.sessionmaker
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         queued = await jobs_service.create_job(
             session, tenant.id, "kb_upload", {}, [("later.md", b"# Later\n\nQueued text.")]
         )
@@ -281,7 +281,7 @@ async def test_a_running_job_with_a_live_heartbeat_is_left_alone(
     app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
 ) -> None:
     maker = app.state.resources.sessionmaker
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "kb_upload", {}, [])
         job.status, job.attempts, job.heartbeat_at = "running", 1, utcnow()
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
@@ -294,7 +294,7 @@ async def test_a_job_stopped_by_its_runner_goes_back_to_the_queue(
 ) -> None:
     await app.state.resources.job_runner.stop()
     maker = app.state.resources.sessionmaker
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "slow", {})
     started = asyncio.Event()
 
@@ -319,7 +319,7 @@ async def test_a_job_that_keeps_killing_its_runner_is_given_up(
 ) -> None:
     await app.state.resources.job_runner.stop()
     maker = app.state.resources.sessionmaker
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "kb_upload", {}, [])
         job.status, job.attempts = "running", jobs_service.MAX_ATTEMPTS
         job.heartbeat_at = utcnow() - timedelta(minutes=5)
@@ -337,7 +337,7 @@ async def test_a_runner_that_lost_its_job_writes_nothing(
     A's later heartbeats, hand-back or outcome must not touch B's run."""
     await app.state.resources.job_runner.stop()
     maker = app.state.resources.sessionmaker
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "slow", {})
     a_started, b_started, release_b = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
@@ -354,7 +354,7 @@ async def test_a_runner_that_lost_its_job_writes_nothing(
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
     a = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_a}))
     await a_started.wait()
-    async for session in session_scope(maker):  # A's heartbeat stops for a while…
+    async with session_scope(maker) as session:  # A's heartbeat stops for a while…
         stale = await jobs_service.get_job(session, tenant.id, job.id)
         stale.heartbeat_at = utcnow() - timedelta(minutes=5)
     b = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_b}))
@@ -396,7 +396,7 @@ async def test_a_tenant_cannot_queue_jobs_without_end(
     assert theirs.status_code == 202
     maker = app.state.resources.sessionmaker
     first = (await jobs_service.runnable_job_ids(maker))[0]
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         running = await jobs_service.get_job(session, tenant.id, first)
         running.status, running.heartbeat_at = "running", utcnow()
     waiting = await jobs_service.runnable_job_ids(maker, limit=100)

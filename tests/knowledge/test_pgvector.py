@@ -108,7 +108,7 @@ async def _search(
     limit: int = 5,
     mode: Mode = "hybrid",
 ) -> list[SearchHit]:
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         return await knowledge_service.search(
             session,
             tenant_id,
@@ -322,7 +322,7 @@ async def _add_chunks(
     vectors = rng.standard_normal((count, embedder.dim)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     words = ["livraison", "reliure", "papier", "colis", "marge", "retour", "devis", "agrafe"]
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         document = uuid.uuid4().hex
         await session.execute(
             insert(KnowledgeDocument),
@@ -427,7 +427,7 @@ async def test_a_large_tenant_gets_its_own_hnsw_index_searched_to_the_fusion_dep
         await session.rollback()
     # Another tenant's search never reads this index, and a deleted tenant's index goes
     # at the next start-up.
-    async for session in session_scope(pg_maker):
+    async with session_scope(pg_maker) as session:
         await session.execute(text("DELETE FROM tenants WHERE id = :id"), {"id": shop.id})
     engine = pg_maker.kw["bind"]
     await pgvector_search.ensure_schema(engine)
@@ -501,7 +501,7 @@ async def test_bm25_follows_additions_changes_and_deletions_exactly(
     assert segments == 2 and dead > 0
     # Removing a document, with compaction on any dead chunk: one segment, none dead.
     monkeypatch.setattr(pgvector_search, "DEAD_SHARE", 0.0)
-    async for session in session_scope(pg_maker):
+    async with session_scope(pg_maker) as session:
         documents = await knowledge_service.list_documents(session, shop.id)
         target = next(d for d in documents if d.source_uri.endswith("faq-fr.json"))
         await knowledge_service.delete_document(session, shop.id, target.id)

@@ -35,12 +35,12 @@ async def test_replies_left_streaming_by_a_dead_worker_are_closed(
         embedder=embedder,
         intent_cache=cache,
     )
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         an_hour_ago = utcnow() - timedelta(hours=1)
         await session.execute(
             update(Message).where(Message.id == old.reply_id).values(created_at=an_hour_ago)
         )
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         assert await platform_service.interrupt_stale_replies(session) == 1
     async with maker() as session:
         stale = await session.get(Message, old.reply_id)

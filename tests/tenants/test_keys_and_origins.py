@@ -175,7 +175,7 @@ async def test_operator_can_delete_a_tenant_with_all_its_data(
     from libriassist.platform import service as platform_service
 
     await client.post(CHAT, json=QUESTION, headers=tenant.widget_headers())
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         await platform_service.delete_tenant(session, tenant.id)
     async with maker() as session:
         assert (

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.api import AppResources
 from libriassist.auth.principal import Principal
-from libriassist.db import session_scope
+from libriassist.db import session_scope, write_scope
 from libriassist.errors import InvalidApiKey, OriginNotAllowed, WrongKeyKind
 from libriassist.kit.cors import allow_origin
 from libriassist.tenants import service as tenants_service
+from libriassist.tenants.models import ApiKey
 from libriassist.tenants.schemas import KeyKind, normalise_origin
 
 api_key_header = APIKeyHeader(
@@ -43,16 +44,21 @@ async def resolve_principal(
     if not api_key:
         raise InvalidApiKey("Send your key in the X-API-Key header.")
     origin = _request_origin(request)
-    # A short transaction of its own: recording last use must not hold a write lock for
-    # the rest of the request (SQLite has a single writer).
-    async for session in session_scope(resources.sessionmaker):
-        principal = await _principal_for(session, api_key.strip(), origin)
+    async with session_scope(resources.sessionmaker) as session:
+        principal, touch = await _principal_for(session, api_key.strip(), origin)
+    if touch:
+        # A short write transaction of its own, about once a minute per key.
+        async with write_scope(resources.sessionmaker) as session:
+            await tenants_service.record_use(session, touch)
     if principal.origin is not None and principal.kind == "publishable":
         allow_origin(request, principal.origin)
     return principal
 
 
-async def _principal_for(session: AsyncSession, value: str, origin: str | None) -> Principal:
+async def _principal_for(
+    session: AsyncSession, value: str, origin: str | None
+) -> tuple[Principal, ApiKey | None]:
+    """The principal, and the key when its last use is due to be recorded."""
     key = await tenants_service.resolve_key(session, value)
     if key is None:
         raise InvalidApiKey()
@@ -63,7 +69,8 @@ async def _principal_for(session: AsyncSession, value: str, origin: str | None) 
         tenant = await tenants_service.get_tenant(session, key.tenant_id)
         if origin not in tenant.allowed_origins:
             raise OriginNotAllowed()
-    return Principal(tenant_id=key.tenant_id, kind=kind, key_id=key.id, origin=origin)
+    principal = Principal(tenant_id=key.tenant_id, kind=kind, key_id=key.id, origin=origin)
+    return principal, key if tenants_service.touch_due(key) else None
 
 
 async def require_secret(principal: Annotated[Principal, Depends(resolve_principal)]) -> Principal:

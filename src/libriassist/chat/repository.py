@@ -1,11 +1,24 @@
 """All SQL for conversations and messages, scoped to one tenant."""
 
+from datetime import datetime
+from typing import Any
+
 from libriassist.chat.models import Conversation, Message
 from libriassist.kit.repository import TenantRepository
 
 
 class ConversationRepository(TenantRepository[Conversation]):
     model = Conversation
+
+    async def touch(self, conversation_id: str, language: str, at: datetime) -> bool:
+        """Record a new message's language and time; False if the conversation is gone."""
+        stmt = (
+            self.update()
+            .where(Conversation.id == conversation_id)
+            .values(language=language, last_message_at=at, updated_at=at)
+        )
+        result = await self.session.execute(stmt)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 class MessageRepository(TenantRepository[Message]):
@@ -28,3 +41,7 @@ class MessageRepository(TenantRepository[Message]):
             .limit(limit)
         )
         return list(reversed(list((await self.session.execute(stmt)).scalars())))
+
+    async def close_reply(self, message_id: str, values: dict[str, Any]) -> None:
+        stmt = self.update().where(Message.id == message_id).values(**values)
+        await self.session.execute(stmt)

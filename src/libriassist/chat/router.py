@@ -52,6 +52,7 @@ async def chat(
     session_token: SessionToken = None,
 ) -> ChatResponse | StreamingResponse:
     """Ask a question; the answer comes from this tenant's knowledge base."""
+    llm = chat_service.LLMAccess(resources.llm_clients, resources.settings, resources.secret_box)
     accepted = await chat_service.accept_message(
         resources.sessionmaker,
         principal.tenant_id,
@@ -60,6 +61,7 @@ async def chat(
         resources.settings.max_message_chars,
         embedder=resources.embedder,
         intent_cache=resources.intent_cache,
+        llm=llm,
     )
     events = chat_service.reply_events(
         resources.sessionmaker,
@@ -73,7 +75,7 @@ async def chat(
         min_score=resources.settings.min_answer_score,
         min_lift=resources.settings.min_answer_lift,
         curated_min_score=resources.settings.curated_min_score,
-        llm=chat_service.LLMAccess(resources.llm_clients, resources.settings, resources.secret_box),
+        llm=llm,
     )
     meta = {
         "session_id": accepted.session_id,

@@ -26,7 +26,7 @@ from libriassist.chat.repository import ConversationRepository, MessageRepositor
 from libriassist.chat.schemas import ChatRequest
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
-from libriassist.db import session_scope, utcnow
+from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
 from libriassist.intents import service as intents_service
 from libriassist.intents.matching import IntentCache
@@ -56,6 +56,8 @@ class EmptyMessage(AppError):
 
 @dataclass(frozen=True)
 class Accepted:
+    """A stored visitor message, and what its reply needs that was read with it."""
+
     session_id: str
     session_token: str | None
     reply_id: str
@@ -64,7 +66,11 @@ class Accepted:
     language: str
     intent: str
     started: float
+    tenant: Tenant  # as read when the message was accepted (detached)
     entities: dict[str, list[str]] = field(default_factory=dict)
+    history: list[Turn] = field(default_factory=list)
+    model: LLMConfig | None = None
+    llm_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,67 +109,83 @@ async def accept_message(
     *,
     embedder: Embedder,
     intent_cache: IntentCache,
+    llm: "LLMAccess | None" = None,
 ) -> Accepted:
+    """Store the visitor's message and an empty reply row. Everything the reply needs
+    from the database is read here too, so a reply from warm caches touches the database
+    only to close its row."""
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
-    async for session in session_scope(maker):
+    # Reads first, in a plain transaction; then one short write transaction. (Reading
+    # inside the write would hold SQLite's only write lock while the intent is embedded.)
+    async with session_scope(maker) as session:
         tenant = await tenants_service.get_tenant(session, tenant_id)
-        new_token = None
+        conversation = None
+        history: list[Turn] = []
         if request.session_id:
             conversation = await _conversation_for(
                 session, tenant_id, request.session_id, session_token
             )
-        else:
-            new_token = new_secret("st_")
-            conversation = ConversationRepository(session, tenant_id).add(
-                Conversation(id=new_id(), token_hash=hash_secret(new_token))
-            )
+            history = await _history(session, tenant_id, conversation.id)
+        model, llm_error = await _model_for(session, tenant_id, llm)
         # A prior, not a rule: a clear message in another language overrides it. The
         # language the visitor last wrote in beats the page's (which the widget sends
         # with every message), so "ok" after an English question stays English.
-        hint = conversation.language or request.language or tenant.default_language
-        language = detect_language(question, default=hint)
+        hint = (conversation and conversation.language) or request.language
+        language = detect_language(question, default=hint or tenant.default_language)
         detected = await intents_service.detect(
             session, tenant_id, tenant.kb_revision, question, language, embedder, intent_cache
         )
-        intent, entities = detected.intent, detected.entities.as_dict()
-        conversation.language = language
-        conversation.last_message_at = utcnow()
+    intent, entities = detected.intent, detected.entities.as_dict()
+    new_token = None if conversation else new_secret("st_")
+    session_id = conversation.id if conversation else new_id()
+    visitor_id, reply_id = new_id(), new_id()
+    async with write_scope(maker) as session:
+        conversations = ConversationRepository(session, tenant_id)
+        if new_token is not None:
+            conversations.add(
+                Conversation(id=session_id, token_hash=hash_secret(new_token), language=language)
+            )
+        elif not await conversations.touch(session_id, language, utcnow()):
+            raise ConversationNotFound()  # deleted since it was read
         messages = MessageRepository(session, tenant_id)
-        visitor = messages.add(
+        for message in (
             Message(
-                id=new_id(),
-                conversation_id=conversation.id,
+                id=visitor_id,
+                conversation_id=session_id,
                 role="visitor",
                 content=question,
                 status="complete",
                 language=language,
                 intent=intent,
                 entities=entities,
-            )
-        )
-        reply = messages.add(
+            ),
             Message(
-                id=new_id(),
-                conversation_id=conversation.id,
+                id=reply_id,
+                conversation_id=session_id,
                 role="assistant",
                 content="",
                 status="streaming",
                 language=language,
                 intent=intent,
-            )
-        )
+            ),
+        ):
+            messages.add(message)
         await session.flush()
     return Accepted(
-        session_id=conversation.id,
+        session_id=session_id,
         session_token=new_token,
-        reply_id=reply.id,
-        visitor_message_id=visitor.id,
+        reply_id=reply_id,
+        visitor_message_id=visitor_id,
         question=question,
         language=language,
         intent=intent,
         started=started,
+        tenant=tenant,
         entities=entities,
+        history=history,
+        model=model,
+        llm_error=llm_error,
     )
 
 
@@ -188,12 +210,12 @@ async def reply_events(
     ``writer`` writes without a model (and whenever the model cannot start); with ``llm``
     and a model configured for the tenant, confident knowledge matches are written by it.
     """
-    outcome = _Outcome()
+    outcome = _Outcome(llm_error=accepted.llm_error)
+    tenant, history = accepted.tenant, accepted.history
+    config = accepted.model if llm is not None else None
     try:
-        async for session in session_scope(maker):
-            tenant = await tenants_service.get_tenant(session, tenant_id)
-            config, outcome.llm_error = await _model_for(session, tenant_id, llm)
-            history = await _history(session, tenant_id, accepted)
+        # Warm caches make this session issue no statement (it then never connects).
+        async with session_scope(maker) as session:
             curated: CuratedMatch | None = None
             # An explicit request for a person is never answered by a curated answer.
             if accepted.intent != "human_handoff":
@@ -218,6 +240,7 @@ async def reply_events(
                     accepted.language,
                     SEARCH_LIMIT,
                     backend=search_backend,
+                    revision=tenant.kb_revision,
                 )
                 follow_up = expand_follow_up(accepted.question, history)
                 if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):
@@ -232,6 +255,7 @@ async def reply_events(
                         accepted.language,
                         SEARCH_LIMIT,
                         backend=search_backend,
+                        revision=tenant.kb_revision,
                     )
                     if _follows(hits, expanded, min_score, min_lift):
                         hits = expanded
@@ -402,28 +426,27 @@ class _Outcome:
 async def _close_reply(
     maker: async_sessionmaker[AsyncSession], tenant_id: str, accepted: Accepted, outcome: _Outcome
 ) -> None:
-    async for session in session_scope(maker):
-        reply = await MessageRepository(session, tenant_id).get(accepted.reply_id)
-        if reply is None:  # the tenant or the conversation was deleted meanwhile
-            break
-        reply.content = "".join(outcome.produced)
-        reply.status = outcome.status
-        reply.error_code = outcome.error_code
-        reply.sources = outcome.sources
-        reply.answered_from_kb = outcome.answered_from_kb
-        reply.curated_answer_id = outcome.curated_answer_id
-        reply.first_token_ms = outcome.first_token_ms
-        reply.model = outcome.model
-        usage = outcome.usage
-        if usage is not None:
-            reply.prompt_tokens = usage["prompt_tokens"]
-            reply.completion_tokens = usage["completion_tokens"]
-            reply.usage_estimated = usage["estimated"]
-        reply.llm_error = outcome.llm_error or (
-            outcome.report.llm_error if outcome.report else None
-        )
-        reply.latency_ms = _ms_since(accepted.started)
-        reply.completed_at = utcnow()
+    usage = outcome.usage or {}
+    values: dict[str, Any] = {
+        "content": "".join(outcome.produced),
+        "status": outcome.status,
+        "error_code": outcome.error_code,
+        "sources": outcome.sources,
+        "answered_from_kb": outcome.answered_from_kb,
+        "curated_answer_id": outcome.curated_answer_id,
+        "first_token_ms": outcome.first_token_ms,
+        "model": outcome.model,
+        "prompt_tokens": usage.get("prompt_tokens"),
+        "completion_tokens": usage.get("completion_tokens"),
+        "usage_estimated": bool(usage.get("estimated", False)),
+        "llm_error": outcome.llm_error or (outcome.report.llm_error if outcome.report else None),
+        "latency_ms": _ms_since(accepted.started),
+        "completed_at": utcnow(),
+    }
+    # One UPDATE, no read: the write lock is held for as short a time as possible. No row
+    # (the tenant or the conversation was deleted meanwhile) is not an error.
+    async with write_scope(maker) as session:
+        await MessageRepository(session, tenant_id).close_reply(accepted.reply_id, values)
     outcome.closed = True
 
 
@@ -456,15 +479,10 @@ def persona_prompt(tenant: Tenant, language: str) -> str:
     return personas.system_prompt(tenant, language)
 
 
-async def _history(session: AsyncSession, tenant_id: str, accepted: Accepted) -> list[Turn]:
-    """The conversation before this message: complete turns only."""
-    rows = await MessageRepository(session, tenant_id).recent(accepted.session_id, 14)
-    current = {accepted.reply_id, accepted.visitor_message_id}
-    return [
-        Turn(m.role, m.content)
-        for m in rows
-        if m.id not in current and m.status == "complete" and m.content
-    ]
+async def _history(session: AsyncSession, tenant_id: str, conversation_id: str) -> list[Turn]:
+    """The conversation so far (read before the new message is stored): complete turns."""
+    rows = await MessageRepository(session, tenant_id).recent(conversation_id, 12)
+    return [Turn(m.role, m.content) for m in rows if m.status == "complete" and m.content]
 
 
 _FOLLOW_UP_START = re.compile(

@@ -75,7 +75,7 @@ async def setup_tenant(
     spec.pop("id", None)
     settings = TenantSettings.model_validate({**spec, "allowed_origins": origins})
     keys = read_keys(data_dir)
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         keys[tenant_id] = await _tenant_and_keys(
             session, tenant_id, settings, keys.get(tenant_id, {})
         )

@@ -218,7 +218,7 @@ async def _register(url: str, items: list[IntentIn], embedder: Embedder) -> Tena
         maker = create_sessionmaker(engine)
         settings = TenantSettings.model_validate({"name": "Intent evaluation"})
         try:
-            async for session in session_scope(maker):
+            async with session_scope(maker) as session:
                 created = await platform_service.create_tenant(session, settings, "eval")
                 await intents_service.create_intents(session, created.id, embedder, items)
         except AppError as exc:

@@ -140,7 +140,7 @@ async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]
     """Run the job if this runner wins it; False when it was not runnable (another runner
     has it, or it has ended). Cancellation hands the job back as queued."""
     now, token = utcnow(), new_id()
-    async for session in session_scope(runtime.maker):
+    async with session_scope(runtime.maker) as session:
         claimed = await repository.claim(session, job_id, token, now - STALE_AFTER, now)
     if not claimed:
         return False
@@ -220,7 +220,7 @@ class _Claim:
         )
 
     async def write(self, **values: Any) -> bool:
-        async for session in session_scope(self.runtime.maker):
+        async with session_scope(self.runtime.maker) as session:
             result: Any = await session.execute(self._update().values(**values))
         return bool(result.rowcount)
 
@@ -245,7 +245,7 @@ class _Claim:
         values.update(status=status, result=result, error=error, finished_at=utcnow())
         for attempt in range(5):  # the outcome must land even if the database blips
             try:
-                async for session in session_scope(self.runtime.maker):
+                async with session_scope(self.runtime.maker) as session:
                     outcome: Any = await session.execute(self._update().values(**values))
                     job = await repository.by_id(session, self.job_id)
                     if outcome.rowcount and job is not None:

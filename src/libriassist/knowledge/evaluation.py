@@ -130,7 +130,7 @@ async def prepare(
     languages = [_language(row, "en") for row in eval_set.corpus]
     default = max(set(languages), key=languages.count)
     tenant_id = f"eval-{eval_set.fingerprint}"
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         try:
             await tenants_service.get_tenant(session, tenant_id)
         except TenantNotFound:

@@ -98,7 +98,7 @@ async def ingest_documents(
     for start in range(0, len(changed), WRITE_BATCH):
         batch = changed[start : start + WRITE_BATCH]
         try:
-            async for session in session_scope(maker):
+            async with session_scope(maker) as session:
                 for document in batch:
                     await _write_document(session, tenant_id, embedder, document, vectors, source)
                 await tenants_service.new_kb_revision(session, tenant_id)
@@ -292,7 +292,7 @@ async def sync_source(
         report = await ingest_path(maker, tenant_id, embedder, Path(key), progress, source=key)
     present = {f.source_uri for f in report.files}
     loaded = any(f.status != "error" for f in report.files)
-    async for session in session_scope(maker):
+    async with session_scope(maker) as session:
         documents = DocumentRepository(session, tenant_id)
         removed = await documents.remove_missing(key, present) if loaded else []
         if removed:

@@ -186,7 +186,7 @@ async def _start_job(
     files: list[tuple[str, bytes]] | None = None,
 ) -> Job:
     # Committed before it is handed to a runner, which may start at once elsewhere.
-    async for session in session_scope(resources.sessionmaker):
+    async with session_scope(resources.sessionmaker) as session:
         job = await jobs_service.create_job(session, tenant_id, kind, params, files)
     try:
         await resources.job_runner.submit(job.id)

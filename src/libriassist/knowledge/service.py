@@ -68,9 +68,14 @@ async def delete_document(session: AsyncSession, tenant_id: str, document_id: st
 
 
 async def load_index(
-    session: AsyncSession, tenant_id: str, embedder: Embedder, cache: IndexCache
+    session: AsyncSession,
+    tenant_id: str,
+    embedder: Embedder,
+    cache: IndexCache,
+    revision: str | None = None,
 ) -> TenantIndex:
-    version = await tenants_service.current_kb_revision(session, tenant_id)
+    """The tenant's index at ``revision`` (read now when the caller has not read it)."""
+    version = revision or await tenants_service.current_kb_revision(session, tenant_id)
     index = cache.get(tenant_id, version)
     if index is not None:
         return index
@@ -119,6 +124,7 @@ async def search(
     limit: int = 5,
     mode: Mode = "hybrid",
     backend: SearchBackend = "memory",
+    revision: str | None = None,
 ) -> list[SearchHit]:
     """The tenant's best chunks for ``query``. Cross-lingual matches count: a Darija
     question may find a French entry through the dense ranking.
@@ -169,8 +175,9 @@ async def _search_pgvector(
     language: str | None,
     limit: int,
     mode: Mode,
+    revision: str | None = None,
 ) -> list[SearchHit]:
-    revision = await tenants_service.current_kb_revision(session, tenant_id)
+    revision = revision or await tenants_service.current_kb_revision(session, tenant_id)
     state = await pgvector_search.current_state(session, tenant_id, revision, embedder.model_id)
     if not state.chunks:
         return []

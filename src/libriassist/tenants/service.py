@@ -162,14 +162,19 @@ async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiK
 
 
 async def resolve_key(session: AsyncSession, value: str) -> ApiKey | None:
-    """The active key with this value, or None. Records when it was last used."""
-    key = await find_key_by_hash(session, hash_secret(value))
-    if key is None:
-        return None
+    """The active key with this value, or None. Reads only: see ``touch_due``."""
+    return await find_key_by_hash(session, hash_secret(value))
+
+
+def touch_due(key: ApiKey) -> bool:
+    """Whether the key's last use should be written now (at most once a minute, so that
+    answering a question does not cost a write transaction each time)."""
     now = utcnow()
     last = key.last_used_at
     if last is not None and last.tzinfo is None:  # SQLite drops the zone
         last = last.replace(tzinfo=now.tzinfo)
-    if last is None or now - last > _TOUCH_EVERY:
-        await touch_key(session, key.id, now)
-    return key
+    return last is None or now - last > _TOUCH_EVERY
+
+
+async def record_use(session: AsyncSession, key: ApiKey) -> None:
+    await touch_key(session, key.id, utcnow())
