@@ -73,7 +73,8 @@ class JwksCache:
     ) -> None:
         self.timeout = timeout
         self.default_ttl = default_ttl
-        self.min_ttl = min_ttl
+        # A set must outlive the refresh interval, or an expired set could not be renewed.
+        self.min_ttl = max(min_ttl, min_refresh_interval)
         self.max_ttl = max_ttl
         self.min_refresh_interval = min_refresh_interval
         self.max_urls = max_urls
