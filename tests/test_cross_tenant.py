@@ -47,6 +47,12 @@ CROSS_TENANT_CASES = {
     ("PUT", "/api/v1/admin/llm"),
     ("DELETE", "/api/v1/admin/llm"),
     ("POST", "/api/v1/admin/llm/test"),
+    # tests/identity/test_admin.py::test_identity_settings_do_not_cross_tenants and
+    # tests/identity/test_hs256.py::test_a_token_signed_for_another_tenant_does_not_open_this_one
+    ("GET", "/api/v1/admin/identity"),
+    ("PUT", "/api/v1/admin/identity"),
+    ("DELETE", "/api/v1/admin/identity"),
+    ("POST", "/api/v1/validate-user"),
     ("GET", "/api/v1/admin/intents"),
     ("POST", "/api/v1/admin/intents"),
     ("GET", "/api/v1/admin/intents/{intent_id}"),

@@ -16,6 +16,7 @@ from libriassist.ai.llm import LLMClients
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
 from libriassist.db import begin_write, session_scope
+from libriassist.identity.jwks import JwksCache
 from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.kit.secrets import SecretBox
@@ -34,6 +35,8 @@ class Resources:
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)
     intent_cache: IntentCache = field(default_factory=IntentCache)
+    # Shops' public signing keys (shopper tokens), per JWKS URL.
+    jwks_cache: JwksCache = field(default_factory=JwksCache)
 
 
 def get_resources(request: Request) -> Resources:

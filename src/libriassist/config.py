@@ -198,12 +198,19 @@ class Settings(BaseSettings):
         description="Let tenant admins point their own model at private, loopback or "
         "link-local addresses (off: only public ones; the platform default may be anywhere).",
     )
+    identity_allow_private: bool = Field(
+        default=False,
+        description="Let tenant admins set a JWKS URL (shopper tokens) on a private, loopback or "
+        "link-local address, and over plain http (off: https and public addresses only). The "
+        "CLI, run by the operator, always may.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Encrypts tenants' secrets at rest (their LLM API keys): at least 32 random "
-        "characters; several, comma-separated, to rotate (the first encrypts, all decrypt). "
-        "Unset: one is generated into DATA_DIR/secret.key on first need, which suits a "
-        "single machine only; set it when several machines share a database.",
+        description="Encrypts tenants' secrets at rest (LLM API keys, token secrets): at "
+        "least 32 random characters; several, comma-separated, to rotate (the first "
+        "encrypts, all decrypt). Unset: one is generated into DATA_DIR/secret.key on first "
+        "need, which suits a single machine only; set it when several machines share a "
+        "database.",
     )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")

@@ -17,6 +17,7 @@ from libriassist.curated.router import router as curated_router
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
+from libriassist.identity.router import router as identity_router
 from libriassist.intents import builtin as intents_builtin
 from libriassist.intents.matching import IntentCache
 from libriassist.intents.router import router as intents_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         finally:
             await runner.stop()
             await app.state.resources.llm_clients.close()
+            await app.state.resources.jwks_cache.close()
             await engine.dispose()
 
     # The docs pages' scripts are served from the package, not a CDN: they work offline.
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         knowledge_router,
         curated_router,
         llm_config_router,
+        identity_router,
         intents_router,
         demo_router,
     ):
