@@ -38,7 +38,7 @@ ALICE = [
         "expected_at": "2025-03-14",
         "carrier": "Colissimo",
         "tracking_url": "https://track.example/6A123",
-        "items": [{"name": "Le Petit Prince", "quantity": 2, "price": 12.9}],
+        "items": [{"name": "Le Petit Prince", "quantity": 2, "price": 12.9, "sku": "LPP-2"}],
         "total": "25.80",
         "currency": "eur",
         "shop_internal_id": 99812,  # fields the contract does not name are ignored

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from libriassist.kit.text import CleanStr, HttpUrlStr
+from libriassist.orders.numbers import order_number_key
 
 OrderStatus = Literal[
     "pending",
@@ -75,7 +76,8 @@ def normalise_status(text: str) -> OrderStatus | None:
 
 
 class OrderItem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Shops' line items carry more (SKU, options...): only these three are read.
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     name: CleanStr = Field(min_length=1, max_length=300)
     quantity: int = Field(default=1, ge=1, le=100_000)
@@ -189,8 +191,6 @@ class OrderRecord(BaseModel):
     @field_validator("order_number")
     @classmethod
     def _has_letters_or_digits(cls, value: str) -> str:
-        from libriassist.orders.numbers import order_number_key
-
         if not order_number_key(value):
             raise ValueError("must contain letters or digits")
         return value

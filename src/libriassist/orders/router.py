@@ -7,7 +7,7 @@ from starlette.datastructures import UploadFile
 
 from libriassist.api import AppResources, DbSession
 from libriassist.auth.dependencies import SecretKey
-from libriassist.errors import ERROR_RESPONSES, InvalidRequest
+from libriassist.errors import ERROR_RESPONSES, ERROR_SCHEMA, InvalidRequest
 from libriassist.orders import service as orders_service
 from libriassist.orders.errors import UnsupportedOrdersFormat
 from libriassist.orders.importing import FileFormat, format_for
@@ -90,6 +90,12 @@ async def test_source(
 @router.post(
     "/import",
     response_model=ImportResult,
+    responses={
+        415: {
+            "description": "Neither CSV nor JSON",
+            "content": {"application/json": {"schema": ERROR_SCHEMA}},
+        }
+    },
     openapi_extra={
         "requestBody": _IMPORT_BODY,
         "description": "CSV or JSON (an array or JSON lines), as the raw body or as a "
