@@ -58,6 +58,14 @@ CROSS_TENANT_CASES = {
     ("GET", "/api/v1/admin/intents/{intent_id}"),
     ("PATCH", "/api/v1/admin/intents/{intent_id}"),
     ("DELETE", "/api/v1/admin/intents/{intent_id}"),
+    # tests/orders/test_isolation.py::test_orders_and_their_source_do_not_cross_tenants
+    ("GET", "/api/v1/admin/orders"),
+    ("POST", "/api/v1/admin/orders/import"),
+    ("DELETE", "/api/v1/admin/orders/{order_number}"),
+    ("GET", "/api/v1/admin/orders/source"),
+    ("PUT", "/api/v1/admin/orders/source"),
+    ("DELETE", "/api/v1/admin/orders/source"),
+    ("POST", "/api/v1/admin/orders/source/test"),
 }
 
 

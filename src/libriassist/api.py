@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import httpx
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -31,6 +32,9 @@ class Resources:
     embedder: Embedder
     job_runner: JobRunner
     secret_box: SecretBox
+    # Calls to shops' order APIs (no redirects followed: an address was checked, not its
+    # redirect's).
+    order_http: httpx.AsyncClient
     llm_clients: LLMClients = field(default_factory=LLMClients)
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)

@@ -204,13 +204,39 @@ class Settings(BaseSettings):
         "link-local address, and over plain http (off: https and public addresses only). The "
         "CLI, run by the operator, always may.",
     )
+    orders_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Seconds one call to a shop's order API may take (a tenant may set less).",
+    )
+    orders_retries: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description="Retries of a shop's order API after a timeout, a refused connection or a "
+        "5xx, with exponential backoff (never after another 4xx).",
+    )
+    orders_allow_private: bool = Field(
+        default=False,
+        description="Let tenant admins point their order API at private, loopback or "
+        "link-local addresses (off: only public ones).",
+    )
+    orders_import_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest orders file accepted by an import, in bytes.",
+    )
+    orders_import_max_rows: int = Field(
+        default=50_000, ge=1, description="Most orders one import may hold."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Encrypts tenants' secrets at rest (LLM API keys, token secrets): at "
-        "least 32 random characters; several, comma-separated, to rotate (the first "
-        "encrypts, all decrypt). Unset: one is generated into DATA_DIR/secret.key on first "
-        "need, which suits a single machine only; set it when several machines share a "
-        "database.",
+        description="Encrypts tenants' secrets at rest (LLM API keys, shopper-token "
+        "secrets, order API secrets): at least 32 random characters; several, "
+        "comma-separated, to rotate (the first encrypts, all decrypt). "
+        "Unset: one is generated into DATA_DIR/secret.key on first need, which suits a "
+        "single machine only; set it when several machines share a database.",
     )
     log_level: str = Field(default="INFO", description="Log level (JSON logs on stderr).")
     log_json: bool = Field(default=True, description="Structured JSON logs; false = plain text.")

@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -37,6 +38,9 @@ from libriassist.knowledge.router import router as knowledge_router
 from libriassist.llm_config import service as llm_service
 from libriassist.llm_config.router import router as llm_config_router
 from libriassist.ops import router as ops_router
+from libriassist.orders.router import IMPORT_PATH as ORDERS_IMPORT_PATH
+from libriassist.orders.router import MULTIPART_OVERHEAD
+from libriassist.orders.router import router as orders_router
 from libriassist.platform import service as platform_service
 from libriassist.tenants.router import router as tenants_router
 from libriassist.widget.router import router as widget_router
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             embedder=model,
             job_runner=runner,
             secret_box=llm_service.secret_box_for(settings),
+            order_http=httpx.AsyncClient(follow_redirects=False),
             llm_clients=LLMClients(
                 retries=settings.llm_retries,
                 breaker_threshold=settings.llm_breaker_threshold,
@@ -81,6 +86,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             await runner.stop()
             await app.state.resources.llm_clients.close()
             await app.state.resources.jwks_cache.close()
+            await app.state.resources.order_http.aclose()
             await engine.dispose()
 
     # The docs pages' scripts are served from the package, not a CDN: they work offline.
@@ -96,7 +102,10 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        larger={UPLOAD_PATH: settings.max_upload_bytes},
+        larger={
+            UPLOAD_PATH: settings.max_upload_bytes,
+            ORDERS_IMPORT_PATH: settings.orders_import_max_bytes + MULTIPART_OVERHEAD,
+        },
     )
     app.add_middleware(TenantCorsMiddleware)
     app.add_middleware(RequestContextMiddleware)
@@ -110,6 +119,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         llm_config_router,
         identity_router,
         intents_router,
+        orders_router,
         demo_router,
     ):
         app.include_router(router)

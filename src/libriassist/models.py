@@ -9,4 +9,5 @@ def load_all_models() -> None:
     from libriassist.jobs import models as _jobs  # noqa: F401
     from libriassist.knowledge import models as _knowledge  # noqa: F401
     from libriassist.llm_config import models as _llm_config  # noqa: F401
+    from libriassist.orders import models as _orders  # noqa: F401
     from libriassist.tenants import models as _tenants  # noqa: F401
