@@ -52,6 +52,10 @@ CROSS_TENANT_CASES = {
     ("GET", "/api/v1/admin/intents/{intent_id}"),
     ("PATCH", "/api/v1/admin/intents/{intent_id}"),
     ("DELETE", "/api/v1/admin/intents/{intent_id}"),
+    # tests/usage_limits/test_quotas.py::test_usage_and_quotas_do_not_cross_tenants
+    ("GET", "/api/v1/admin/usage"),
+    ("GET", "/api/v1/admin/quotas"),
+    ("PUT", "/api/v1/admin/quotas"),
 }
 
 

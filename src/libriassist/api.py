@@ -20,6 +20,7 @@ from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.kit.secrets import SecretBox
 from libriassist.knowledge.index import IndexCache
+from libriassist.usage_limits.rates import RateLimits
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Resources:
     embedder: Embedder
     job_runner: JobRunner
     secret_box: SecretBox
+    rate_limits: RateLimits
     llm_clients: LLMClients = field(default_factory=LLMClients)
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)

@@ -38,6 +38,8 @@ from libriassist.llm_config.router import router as llm_config_router
 from libriassist.ops import router as ops_router
 from libriassist.platform import service as platform_service
 from libriassist.tenants.router import router as tenants_router
+from libriassist.usage_limits.rates import RateLimits
+from libriassist.usage_limits.router import router as usage_limits_router
 from libriassist.widget.router import router as widget_router
 
 log = logging.getLogger("libriassist")
@@ -60,6 +62,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             embedder=model,
             job_runner=runner,
             secret_box=llm_service.secret_box_for(settings),
+            rate_limits=RateLimits.from_settings(settings),
             llm_clients=LLMClients(
                 retries=settings.llm_retries,
                 breaker_threshold=settings.llm_breaker_threshold,
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             yield
         finally:
             await runner.stop()
+            await app.state.resources.rate_limits.close()
             await app.state.resources.llm_clients.close()
             await engine.dispose()
 
@@ -107,6 +111,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         curated_router,
         llm_config_router,
         intents_router,
+        usage_limits_router,
         demo_router,
     ):
         app.include_router(router)

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, Resources
 from libriassist.auth.dependencies import AnyKey
 from libriassist.chat import service as chat_service
 from libriassist.chat.answering import ExtractiveWriter, ReplyWriter
@@ -13,6 +13,10 @@ from libriassist.chat.service import ReplyEvent
 from libriassist.errors import ERROR_RESPONSES, AppError
 from libriassist.kit.sse import sse_event
 from libriassist.knowledge.schemas import Source
+from libriassist.usage_limits import service as usage_service
+from libriassist.usage_limits.dependencies import ChatRateLimit, ReadRateLimit, UsageClock
+from libriassist.usage_limits.errors import LIMITED_RESPONSES
+from libriassist.usage_limits.service import Clock
 
 router = APIRouter(prefix="/api/v1", tags=["chat"], responses=ERROR_RESPONSES)
 
@@ -40,7 +44,8 @@ def get_writer() -> ReplyWriter:
             "content": {"text/event-stream": {}},
             "description": "JSON, or SSE "
             "(meta, delta…, sources, done | error) with Accept: text/event-stream",
-        }
+        },
+        **LIMITED_RESPONSES,
     },
 )
 async def chat(
@@ -49,18 +54,28 @@ async def chat(
     principal: AnyKey,
     resources: AppResources,
     writer: Annotated[ReplyWriter, Depends(get_writer)],
+    rate_limit: ChatRateLimit,
+    clock: UsageClock,
     session_token: SessionToken = None,
 ) -> ChatResponse | StreamingResponse:
     """Ask a question; the answer comes from this tenant's knowledge base."""
-    accepted = await chat_service.accept_message(
+    # Counted against the monthly quota before it is stored; given back if not stored.
+    async with usage_service.admission(
         resources.sessionmaker,
         principal.tenant_id,
-        body,
-        session_token,
-        resources.settings.max_message_chars,
-        embedder=resources.embedder,
-        intent_cache=resources.intent_cache,
-    )
+        resources.settings,
+        new_session=body.session_id is None,
+        now=clock(),
+    ):
+        accepted = await chat_service.accept_message(
+            resources.sessionmaker,
+            principal.tenant_id,
+            body,
+            session_token,
+            resources.settings.max_message_chars,
+            embedder=resources.embedder,
+            intent_cache=resources.intent_cache,
+        )
     events = chat_service.reply_events(
         resources.sessionmaker,
         principal.tenant_id,
@@ -75,6 +90,7 @@ async def chat(
         curated_min_score=resources.settings.curated_min_score,
         llm=chat_service.LLMAccess(resources.llm_clients, resources.settings, resources.secret_box),
     )
+    events = _count_tokens(events, resources, principal.tenant_id, clock)
     meta = {
         "session_id": accepted.session_id,
         "session_token": accepted.session_token,
@@ -90,12 +106,26 @@ async def chat(
             async for event in events:
                 yield sse_event(event.name, event.data)
 
+        rate_headers = rate_limit.headers() if rate_limit else {}
         return StreamingResponse(
             stream(),
             media_type="text/event-stream",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **rate_headers},
         )
     return await _collect(meta, events)
+
+
+async def _count_tokens(
+    events: AsyncIterator[ReplyEvent], resources: Resources, tenant_id: str, clock: Clock
+) -> AsyncIterator[ReplyEvent]:
+    """Adds a finished reply's tokens to the tenant's monthly usage (``done`` is sent once
+    the reply is stored, with its usage when a model wrote it)."""
+    async for event in events:
+        usage = event.data.get("usage") if event.name == "done" else None
+        if usage:
+            tokens = usage["prompt_tokens"] + usage["completion_tokens"]
+            await usage_service.count_tokens(resources.sessionmaker, tenant_id, tokens, clock())
+        yield event
 
 
 async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> ChatResponse:
@@ -125,9 +155,15 @@ async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> C
     )
 
 
-@router.get("/conversations/{session_id}", response_model=ConversationOut)
+@router.get(
+    "/conversations/{session_id}", response_model=ConversationOut, responses=LIMITED_RESPONSES
+)
 async def get_conversation(
-    session_id: str, principal: AnyKey, session: DbSession, session_token: SessionToken = None
+    session_id: str,
+    _: ReadRateLimit,
+    principal: AnyKey,
+    session: DbSession,
+    session_token: SessionToken = None,
 ) -> ConversationOut:
     """A session's history. Needs the session token, not only the id."""
     conversation, messages = await chat_service.get_conversation(
