@@ -117,6 +117,11 @@ async def test_every_answer_of_a_limited_route_says_where_the_caller_stands(
         assert plain.headers["RateLimit-Remaining"] == "4"
         assert 1 <= int(plain.headers["RateLimit-Reset"]) <= 60
         assert "Retry-After" not in plain.headers
+        # The widget's page is another origin: it may read them.
+        exposed = plain.headers["Access-Control-Expose-Headers"]
+        assert {"RateLimit-Remaining", "RateLimit-Reset", "Retry-After"} <= {
+            h.strip() for h in exposed.split(",")
+        }
         streamed = await chat(client, tenant, stream=True)
         assert streamed.status_code == 200
         assert [e for e, _ in parse_sse(streamed.text)][-1] == "done"
