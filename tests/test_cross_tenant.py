@@ -66,6 +66,10 @@ CROSS_TENANT_CASES = {
     ("PUT", "/api/v1/admin/orders/source"),
     ("DELETE", "/api/v1/admin/orders/source"),
     ("POST", "/api/v1/admin/orders/source/test"),
+    # tests/usage_limits/test_quotas.py::test_usage_and_quotas_do_not_cross_tenants
+    ("GET", "/api/v1/admin/usage"),
+    ("GET", "/api/v1/admin/quotas"),
+    ("PUT", "/api/v1/admin/quotas"),
 }
 
 

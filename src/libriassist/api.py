@@ -22,6 +22,7 @@ from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.kit.secrets import SecretBox
 from libriassist.knowledge.index import IndexCache
+from libriassist.usage_limits.rates import RateLimits
 
 
 @dataclass
@@ -35,6 +36,7 @@ class Resources:
     # Calls to shops' order APIs (no redirects followed: an address was checked, not its
     # redirect's).
     order_http: httpx.AsyncClient
+    rate_limits: RateLimits
     llm_clients: LLMClients = field(default_factory=LLMClients)
     index_cache: IndexCache = field(default_factory=IndexCache)
     curated_cache: CuratedCache = field(default_factory=CuratedCache)

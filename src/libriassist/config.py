@@ -4,10 +4,12 @@ Defaults need nothing running: SQLite in the data dir, the bundled embedder, no 
 Every field here is documented in the README's configuration table (a test checks it).
 """
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 from typing import Literal, Self
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -114,7 +116,52 @@ class Settings(BaseSettings):
     job_queue: str = Field(
         default="libriassist",
         pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
-        description="Name of the Redis job queue (several deployments may share one Redis).",
+        description="Name of the Redis job queue, also the prefix of the rate-limit counters "
+        "kept in Redis (several deployments may share one Redis).",
+    )
+    rate_limit_chat_per_session: str = Field(
+        default="20/minute",
+        description="Messages one conversation may send (limits notation, e.g. `20/minute` or "
+        "`20/minute;200/hour`; empty = no limit).",
+    )
+    rate_limit_chat_per_ip: str = Field(
+        default="60/minute", description="Messages one client IP address may send, all tenants."
+    )
+    rate_limit_chat_per_tenant: str = Field(
+        default="600/minute", description="Messages all visitors of one tenant may send."
+    )
+    rate_limit_reads_per_ip: str = Field(
+        default="120/minute",
+        description="Widget configuration and conversation history reads per client IP address.",
+    )
+    rate_limit_order_lookups_per_customer: str = Field(
+        default="30/hour", description="Order look-ups one logged-in customer may make."
+    )
+    rate_limit_order_misses: str = Field(
+        default="10/hour",
+        description="Order look-ups finding nothing, per customer, per conversation and per "
+        "client IP address; then look-ups are refused until the window moves on.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (CIDR) of reverse proxies whose "
+        "X-Forwarded-For header names the client; empty = the socket's peer is the client.",
+    )
+    quota_messages_per_month: int | None = Field(
+        default=None,
+        ge=0,
+        description="Platform ceiling on visitor messages per tenant and calendar month (UTC); "
+        "unset = unlimited.",
+    )
+    quota_sessions_per_month: int | None = Field(
+        default=None,
+        ge=0,
+        description="Platform ceiling on new conversations per tenant and month.",
+    )
+    quota_tokens_per_month: int | None = Field(
+        default=None,
+        ge=0,
+        description="Platform ceiling on model tokens (prompt + completion) per tenant and month.",
     )
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024,
@@ -250,11 +297,46 @@ class Settings(BaseSettings):
         "llm_model",
         "llm_api_key",
         "secret_key",
+        "quota_messages_per_month",
+        "quota_sessions_per_month",
+        "quota_tokens_per_month",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator(
+        "rate_limit_chat_per_session",
+        "rate_limit_chat_per_ip",
+        "rate_limit_chat_per_tenant",
+        "rate_limit_reads_per_ip",
+        "rate_limit_order_lookups_per_customer",
+        "rate_limit_order_misses",
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a rate limit: write e.g. `20/minute`, `5 per 10 minutes` "
+                    "or `20/minute;200/hour` (empty for no limit)"
+                ) from None
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                try:
+                    ipaddress.ip_network(part.strip(), strict=False)
+                except ValueError:
+                    raise ValueError(f"{part.strip()!r} is not an IP address or network") from None
+        return value
 
     @model_validator(mode="after")
     def _check_embedder(self) -> Self:
@@ -300,6 +382,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'libriassist.db').resolve()}"
+
+    @cached_property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        parts = (p.strip() for p in self.trusted_proxies.split(","))
+        return tuple(ipaddress.ip_network(p, strict=False) for p in parts if p)
 
     @property
     def is_sqlite(self) -> bool:

@@ -25,6 +25,8 @@ class AppError(Exception):
         super().__init__(message or self.message)
         self.message = message or self.message
         self.details = details
+        # Extra response headers (Retry-After and the like).
+        self.headers: dict[str, str] | None = None
 
 
 class InvalidApiKey(AppError):
@@ -148,7 +150,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def app_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, AppError)
         return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=exc.status_code
+            error_body(exc.code, exc.message, exc.details),
+            status_code=exc.status_code,
+            headers=exc.headers,
         )
 
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:

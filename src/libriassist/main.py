@@ -43,6 +43,8 @@ from libriassist.orders.router import MULTIPART_OVERHEAD
 from libriassist.orders.router import router as orders_router
 from libriassist.platform import service as platform_service
 from libriassist.tenants.router import router as tenants_router
+from libriassist.usage_limits.rates import RateLimits
+from libriassist.usage_limits.router import router as usage_limits_router
 from libriassist.widget.router import router as widget_router
 
 log = logging.getLogger("libriassist")
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             job_runner=runner,
             secret_box=llm_service.secret_box_for(settings),
             order_http=httpx.AsyncClient(follow_redirects=False),
+            rate_limits=RateLimits.from_settings(settings),
             llm_clients=LLMClients(
                 retries=settings.llm_retries,
                 breaker_threshold=settings.llm_breaker_threshold,
@@ -84,6 +87,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             yield
         finally:
             await runner.stop()
+            await app.state.resources.rate_limits.close()
             await app.state.resources.llm_clients.close()
             await app.state.resources.jwks_cache.close()
             await app.state.resources.order_http.aclose()
@@ -120,6 +124,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         identity_router,
         intents_router,
         orders_router,
+        usage_limits_router,
         demo_router,
     ):
         app.include_router(router)

@@ -11,3 +11,4 @@ def load_all_models() -> None:
     from libriassist.llm_config import models as _llm_config  # noqa: F401
     from libriassist.orders import models as _orders  # noqa: F401
     from libriassist.tenants import models as _tenants  # noqa: F401
+    from libriassist.usage_limits import models as _usage_limits  # noqa: F401

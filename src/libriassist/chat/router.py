@@ -13,6 +13,8 @@ from libriassist.chat.service import ReplyEvent
 from libriassist.errors import ERROR_RESPONSES, AppError
 from libriassist.kit.sse import sse_event
 from libriassist.knowledge.schemas import Source
+from libriassist.usage_limits.dependencies import ChatRateLimit, ReadRateLimit, UsageClock
+from libriassist.usage_limits.errors import LIMITED_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["chat"], responses=ERROR_RESPONSES)
 
@@ -40,7 +42,8 @@ def get_writer() -> ReplyWriter:
             "content": {"text/event-stream": {}},
             "description": "JSON, or SSE "
             "(meta, delta…, sources, done | error) with Accept: text/event-stream",
-        }
+        },
+        **LIMITED_RESPONSES,
     },
 )
 async def chat(
@@ -49,6 +52,8 @@ async def chat(
     principal: AnyKey,
     resources: AppResources,
     writer: Annotated[ReplyWriter, Depends(get_writer)],
+    rate_limit: ChatRateLimit,
+    clock: UsageClock,
     session_token: SessionToken = None,
 ) -> ChatResponse | StreamingResponse:
     """Ask a question; the answer comes from this tenant's knowledge base."""
@@ -62,6 +67,8 @@ async def chat(
         embedder=resources.embedder,
         intent_cache=resources.intent_cache,
         llm=llm,
+        quotas=resources.settings,  # counted against the monthly quotas as it is stored
+        now=clock(),
     )
     events = chat_service.reply_events(
         resources.sessionmaker,
@@ -92,10 +99,11 @@ async def chat(
             async for event in events:
                 yield sse_event(event.name, event.data)
 
+        rate_headers = rate_limit.headers() if rate_limit else {}
         return StreamingResponse(
             stream(),
             media_type="text/event-stream",
-            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no", **rate_headers},
         )
     return await _collect(meta, events)
 
@@ -127,9 +135,15 @@ async def _collect(meta: dict[str, Any], events: AsyncIterator[ReplyEvent]) -> C
     )
 
 
-@router.get("/conversations/{session_id}", response_model=ConversationOut)
+@router.get(
+    "/conversations/{session_id}", response_model=ConversationOut, responses=LIMITED_RESPONSES
+)
 async def get_conversation(
-    session_id: str, principal: AnyKey, session: DbSession, session_token: SessionToken = None
+    session_id: str,
+    _: ReadRateLimit,
+    principal: AnyKey,
+    session: DbSession,
+    session_token: SessionToken = None,
 ) -> ConversationOut:
     """A session's history. Needs the session token, not only the id."""
     conversation, messages = await chat_service.get_conversation(

@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -42,6 +43,7 @@ from libriassist.platform.service import PLATFORM_KB_ID
 from libriassist.tenants import personas
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import Tenant
+from libriassist.usage_limits import service as usage_service
 
 log = logging.getLogger("libriassist.chat")
 
@@ -71,6 +73,7 @@ class Accepted:
     history: list[Turn] = field(default_factory=list)
     model: LLMConfig | None = None
     llm_error: str | None = None
+    usage_period: str | None = None  # the month the message was counted in, if counted
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,14 @@ async def accept_message(
     embedder: Embedder,
     intent_cache: IntentCache,
     llm: "LLMAccess | None" = None,
+    quotas: Settings | None = None,
+    now: datetime | None = None,
 ) -> Accepted:
     """Store the visitor's message and an empty reply row. Everything the reply needs
     from the database is read here too, so a reply from warm caches touches the database
-    only to close its row."""
+    only to close its row. With ``quotas`` (the settings holding the platform's), the
+    message is counted against the tenant's monthly quotas in the transaction that
+    stores it: over quota, ``QuotaExceeded`` and nothing is stored."""
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
     # Reads first, in a plain transaction; then one short write transaction. (Reading
@@ -140,7 +147,12 @@ async def accept_message(
     new_token = None if conversation else new_secret("st_")
     session_id = conversation.id if conversation else new_id()
     visitor_id, reply_id = new_id(), new_id()
+    period = None
     async with write_scope(maker) as session:
+        if quotas is not None:
+            period = await usage_service.admit_message(
+                session, tenant_id, quotas, new_session=new_token is not None, now=now
+            )
         conversations = ConversationRepository(session, tenant_id)
         if new_token is not None:
             conversations.add(
@@ -186,6 +198,7 @@ async def accept_message(
         history=history,
         model=model,
         llm_error=llm_error,
+        usage_period=period,
     )
 
 
@@ -445,8 +458,14 @@ async def _close_reply(
     }
     # One UPDATE, no read: the write lock is held for as short a time as possible. No row
     # (the tenant or the conversation was deleted meanwhile) is not an error.
+    tokens = (values["prompt_tokens"] or 0) + (values["completion_tokens"] or 0)
     async with write_scope(maker) as session:
         await MessageRepository(session, tenant_id).close_reply(accepted.reply_id, values)
+        if accepted.usage_period is not None:
+            # Counted with the reply, even one cut off: the model was paid for it.
+            await usage_service.record_tokens(
+                session, tenant_id, tokens, period=accepted.usage_period
+            )
     outcome.closed = True
 
 

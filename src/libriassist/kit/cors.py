@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 ALLOWED_HEADERS = "Content-Type, X-API-Key, X-Session-Token, Authorization, X-Request-ID"
-EXPOSED_HEADERS = "X-Request-ID, Retry-After"
+EXPOSED_HEADERS = "X-Request-ID, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
 
 
 def allow_origin(request: Request, origin: str) -> None:

@@ -11,6 +11,8 @@ from libriassist.auth.dependencies import AnyKey
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.schemas import Branding, Language
+from libriassist.usage_limits.dependencies import ReadRateLimit
+from libriassist.usage_limits.errors import LIMITED_RESPONSES
 
 router = APIRouter(tags=["widget"])
 
@@ -31,8 +33,12 @@ class WidgetConfig(BaseModel):
     starters: dict[str, list[str]]
 
 
-@router.get("/api/v1/widget/config", response_model=WidgetConfig, responses=ERROR_RESPONSES)
-async def widget_config(principal: AnyKey, session: DbSession) -> WidgetConfig:
+@router.get(
+    "/api/v1/widget/config",
+    response_model=WidgetConfig,
+    responses={**ERROR_RESPONSES, **LIMITED_RESPONSES},
+)
+async def widget_config(_: ReadRateLimit, principal: AnyKey, session: DbSession) -> WidgetConfig:
     """What the widget needs to look and speak like the tenant; changes apply without
     touching the site."""
     tenant = await tenants_service.get_tenant(session, principal.tenant_id)

@@ -1,0 +1,1 @@
+"""Rate limits (per tenant, conversation, client IP, customer) and monthly quotas."""
