@@ -10,6 +10,8 @@ turn for the write lock (``busy_timeout``) instead of failing with "database is 
 when another writer committed after its first read.
 """
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -113,7 +115,35 @@ async def write_scope(
     maker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
     """``session_scope`` for a transaction that will write: it holds SQLite's write lock
-    from its first statement to its commit, so keep it short."""
-    async with session_scope(maker) as session:
+    from its first statement to its commit, so keep it short, and never open another
+    write_scope inside it.
+
+    On SQLite, this process's writers also queue on an asyncio lock first. Waiting there
+    has no time limit and holds no connection, whereas waiting inside SQLite ends in
+    "database is locked" after ``busy_timeout``: under a burst of messages, a busy event
+    loop can make each writer hold the lock long enough for the queue behind it to time
+    out, and a visitor's message would be refused.
+    """
+    async with _process_writer(maker), session_scope(maker) as session:
         await begin_write(session)
         yield session
+
+
+_writer_locks: "weakref.WeakKeyDictionary[Any, dict[asyncio.AbstractEventLoop, asyncio.Lock]]"
+_writer_locks = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _process_writer(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+    bind = maker.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        yield  # PostgreSQL has row locks: writers of different rows never wait
+        return
+    # One lock per engine and event loop (a lock belongs to the loop it was first used in).
+    loop = asyncio.get_running_loop()
+    locks = _writer_locks.setdefault(bind.sync_engine, {})
+    lock = locks.get(loop)
+    if lock is None:
+        lock = locks[loop] = asyncio.Lock()
+    async with lock:
+        yield

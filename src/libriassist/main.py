@@ -12,6 +12,7 @@ from libriassist import __version__
 from libriassist.ai.embedder import Embedder, embedder_from_settings
 from libriassist.ai.llm import LLMClients
 from libriassist.api import Resources
+from libriassist.auth.dependencies import finish_recording_use
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
 from libriassist.curated.router import router as curated_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             yield
         finally:
             await runner.stop()
+            await finish_recording_use()
             await app.state.resources.rate_limits.close()
             await app.state.resources.llm_clients.close()
             await app.state.resources.jwks_cache.close()

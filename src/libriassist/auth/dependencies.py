@@ -4,11 +4,13 @@ Routes declare what they accept with the ``Annotated`` aliases at the bottom; no
 else reads ``X-API-Key``.
 """
 
+import asyncio
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.api import AppResources
 from libriassist.auth.principal import Principal
@@ -18,6 +20,8 @@ from libriassist.kit.cors import allow_origin
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import ApiKey
 from libriassist.tenants.schemas import KeyKind, normalise_origin
+
+log = logging.getLogger("libriassist.auth")
 
 api_key_header = APIKeyHeader(
     name="X-API-Key",
@@ -47,12 +51,31 @@ async def resolve_principal(
     async with session_scope(resources.sessionmaker) as session:
         principal, touch = await _principal_for(session, api_key.strip(), origin)
     if touch:
-        # A short write transaction of its own, about once a minute per key.
-        async with write_scope(resources.sessionmaker) as session:
-            await tenants_service.record_use(session, touch)
+        # About once a minute per key, in the background: the request never waits for it,
+        # and so never for a write lock its own later transaction may hold.
+        task = asyncio.create_task(_record_use(resources.sessionmaker, touch))
+        _touching.add(task)
+        task.add_done_callback(_touching.discard)
     if principal.origin is not None and principal.kind == "publishable":
         allow_origin(request, principal.origin)
     return principal
+
+
+_touching: set["asyncio.Task[None]"] = set()
+
+
+async def finish_recording_use() -> None:
+    """Lets last-use writes in flight land (at shutdown, before the engine closes)."""
+    if _touching:
+        await asyncio.gather(*_touching, return_exceptions=True)
+
+
+async def _record_use(maker: async_sessionmaker[AsyncSession], key: ApiKey) -> None:
+    try:
+        async with write_scope(maker) as session:
+            await tenants_service.record_use(session, key)
+    except Exception:  # a hint for admins: never worth failing or logging loudly for
+        log.debug("could not record a key's last use", exc_info=True)
 
 
 async def _principal_for(

@@ -17,7 +17,8 @@ from libriassist.curated.matching import CuratedMatch
 from libriassist.knowledge.schemas import SearchHit, Source
 
 # "curated": the reply is the tenant's pinned answer, word for word (``ReplyPlan.verbatim``).
-Mode = Literal["greeting", "curated", "answer", "no_answer", "handoff"]
+# "order": the reply about the shopper's orders (or why they cannot be shown), in ``fixed``.
+Mode = Literal["greeting", "curated", "answer", "no_answer", "handoff", "order"]
 
 # Excerpts a model is given to write from.
 MAX_CONTEXT = 3
@@ -40,11 +41,15 @@ class ReplyPlan:
     # Where ``grounds`` come from: the tenant's own knowledge, or the shared platform
     # knowledge base it opted into.
     knowledge_base: Literal["tenant", "platform"] = "tenant"
+    fixed: str | None = None
 
     @property
     def verbatim(self) -> str | None:
         """Text every writer must reply with as it is, an LLM included: an admin's pinned
-        answer is not to be rephrased, shortened or translated."""
+        answer is not to be rephrased, shortened or translated, and order data is given
+        exactly as the shop holds it."""
+        if self.mode == "order":
+            return self.fixed
         return self.curated.answer.answer if self.mode == "curated" and self.curated else None
 
     @property

@@ -44,6 +44,9 @@ class Message(Base):
     # The curated answer this reply quoted, if any. No foreign key: the history keeps the
     # id after an admin deletes the curated answer.
     curated_answer_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Replies about the shopper's orders: how many orders the reply showed (analytics'
+    # "orders consulted").
+    orders_consulted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     first_token_ms: Mapped[int | None] = mapped_column(Integer, default=None)
     error_code: Mapped[str | None] = mapped_column(String(64), default=None)

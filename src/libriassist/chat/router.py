@@ -8,12 +8,19 @@ from libriassist.api import AppResources, DbSession
 from libriassist.auth.dependencies import AnyKey
 from libriassist.chat import service as chat_service
 from libriassist.chat.answering import ExtractiveWriter, ReplyWriter
+from libriassist.chat.orders import OrderAccess
 from libriassist.chat.schemas import ChatRequest, ChatResponse, ConversationOut, MessageOut
 from libriassist.chat.service import ReplyEvent
 from libriassist.errors import ERROR_RESPONSES, AppError
+from libriassist.identity.dependencies import OptionalShopper
 from libriassist.kit.sse import sse_event
 from libriassist.knowledge.schemas import Source
-from libriassist.usage_limits.dependencies import ChatRateLimit, ReadRateLimit, UsageClock
+from libriassist.usage_limits.dependencies import (
+    ChatRateLimit,
+    ClientIp,
+    ReadRateLimit,
+    UsageClock,
+)
 from libriassist.usage_limits.errors import LIMITED_RESPONSES
 
 router = APIRouter(prefix="/api/v1", tags=["chat"], responses=ERROR_RESPONSES)
@@ -54,9 +61,14 @@ async def chat(
     writer: Annotated[ReplyWriter, Depends(get_writer)],
     rate_limit: ChatRateLimit,
     clock: UsageClock,
+    shopper: OptionalShopper,
+    ip: ClientIp,
     session_token: SessionToken = None,
 ) -> ChatResponse | StreamingResponse:
-    """Ask a question; the answer comes from this tenant's knowledge base."""
+    """Ask a question; the answer comes from this tenant's knowledge base, or, for a
+    logged-in shopper's order question (`Authorization: Bearer <token>`), from their own
+    orders. An invalid or expired token is refused (`401 invalid_user_token`), never
+    treated as anonymous."""
     llm = chat_service.LLMAccess(resources.llm_clients, resources.settings, resources.secret_box)
     accepted = await chat_service.accept_message(
         resources.sessionmaker,
@@ -83,6 +95,14 @@ async def chat(
         min_lift=resources.settings.min_answer_lift,
         curated_min_score=resources.settings.curated_min_score,
         llm=llm,
+        orders=OrderAccess(
+            shopper=shopper,
+            settings=resources.settings,
+            secret_box=resources.secret_box,
+            http=resources.order_http,
+            rate_limits=resources.rate_limits,
+            ip=ip,
+        ),
     )
     meta = {
         "session_id": accepted.session_id,

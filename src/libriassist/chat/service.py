@@ -23,6 +23,7 @@ from libriassist.ai.llm import LLMClients, LLMConfig, LLMInterrupted
 from libriassist.chat.answering import ReplyPlan, ReplyWriter, is_confident, plan_reply
 from libriassist.chat.generation import GroundedWriter, Turn, WriterReport
 from libriassist.chat.models import Conversation, Message
+from libriassist.chat.orders import OrderAccess, is_order_question, order_reply
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.chat.schemas import ChatRequest
 from libriassist.config import Settings
@@ -216,17 +217,21 @@ async def reply_events(
     min_lift: float,
     curated_min_score: float,
     llm: "LLMAccess | None" = None,
+    orders: OrderAccess | None = None,
 ) -> AsyncIterator[ReplyEvent]:
     """The reply as events. Whatever happens, the reply row ends in a final state, and
     ``done`` is only sent once that state is stored.
 
     ``writer`` writes without a model (and whenever the model cannot start); with ``llm``
     and a model configured for the tenant, confident knowledge matches are written by it.
+    With ``orders``, an order question is answered from the shopper's own orders (never
+    by the model: order data is given as it is).
     """
     outcome = _Outcome(llm_error=accepted.llm_error)
     tenant, history = accepted.tenant, accepted.history
     config = accepted.model if llm is not None else None
-    try:
+
+    async def knowledge_plan() -> ReplyPlan:
         # Warm caches make this session issue no statement (it then never connects).
         async with session_scope(maker) as session:
             curated: CuratedMatch | None = None
@@ -295,6 +300,21 @@ async def reply_events(
                 tenant,
                 search_backend,
             )
+        return plan
+
+    try:
+        order = None
+        if orders is not None and is_order_question(accepted.intent, accepted.entities):
+            numbers = accepted.entities.get("order_numbers", [])
+            order = await order_reply(
+                maker, tenant_id, accepted.session_id, numbers, accepted.language, orders
+            )
+        if order is not None:
+            plan = ReplyPlan("order", accepted.language, accepted.intent, tenant.name)
+            plan.fixed = order.text
+            outcome.orders_consulted = order.orders_consulted
+        else:
+            plan = await knowledge_plan()
         outcome.curated_answer_id = plan.curated_answer_id
         outcome.sources = [s.model_dump() for s in plan.sources]
         outcome.answered_from_kb = plan.answered_from_kb
@@ -413,6 +433,7 @@ class _Outcome:
     sources: list[dict[str, Any]] = field(default_factory=list)
     answered_from_kb: bool = False
     curated_answer_id: str | None = None
+    orders_consulted: int = 0
     first_token_ms: int | None = None
     status: str = "interrupted"
     error_code: str | None = None
@@ -447,6 +468,7 @@ async def _close_reply(
         "sources": outcome.sources,
         "answered_from_kb": outcome.answered_from_kb,
         "curated_answer_id": outcome.curated_answer_id,
+        "orders_consulted": outcome.orders_consulted,
         "first_token_ms": outcome.first_token_ms,
         "model": outcome.model,
         "prompt_tokens": usage.get("prompt_tokens"),
