@@ -132,12 +132,14 @@ async def search(
     ``backend`` is ``LIBRIASSIST_SEARCH_BACKEND``: ``memory`` ranks an index this process
     holds per tenant; ``pgvector`` asks PostgreSQL for candidates and keeps nothing per
     tenant. Both rank with ``retrieval.rank``; ``cache`` also holds the background vectors.
+    ``revision``: the tenant's ``kb_revision`` when the caller has just read it (saves
+    reading it again).
     """
     if backend == "pgvector":
         return await _search_pgvector(
-            session, tenant_id, embedder, cache, query, language, limit, mode
+            session, tenant_id, embedder, cache, query, language, limit, mode, revision
         )
-    index = await load_index(session, tenant_id, embedder, cache)
+    index = await load_index(session, tenant_id, embedder, cache, revision)
     if not index.chunks:
         return []
     language = language or detect_language(query)
