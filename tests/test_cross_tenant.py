@@ -53,6 +53,10 @@ CROSS_TENANT_CASES = {
     ("PUT", "/api/v1/admin/identity"),
     ("DELETE", "/api/v1/admin/identity"),
     ("POST", "/api/v1/validate-user"),
+    # tests/customers/test_router.py::test_customers_do_not_cross_tenants
+    ("GET", "/api/v1/admin/customers"),
+    ("GET", "/api/v1/admin/customers/{customer_id}"),
+    ("DELETE", "/api/v1/admin/customers/{customer_id}"),
     ("GET", "/api/v1/admin/intents"),
     ("POST", "/api/v1/admin/intents"),
     ("GET", "/api/v1/admin/intents/{intent_id}"),

@@ -16,6 +16,7 @@ from libriassist.auth.dependencies import finish_recording_use
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
 from libriassist.curated.router import router as curated_router
+from libriassist.customers.router import router as customers_router
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         curated_router,
         llm_config_router,
         identity_router,
+        customers_router,
         intents_router,
         orders_router,
         usage_limits_router,

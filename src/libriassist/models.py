@@ -4,6 +4,7 @@
 def load_all_models() -> None:
     from libriassist.chat import models as _chat  # noqa: F401
     from libriassist.curated import models as _curated  # noqa: F401
+    from libriassist.customers import models as _customers  # noqa: F401
     from libriassist.identity import models as _identity  # noqa: F401
     from libriassist.intents import models as _intents  # noqa: F401
     from libriassist.jobs import models as _jobs  # noqa: F401

@@ -230,3 +230,47 @@ async def test_order_questions_are_answered_in_the_visitors_language(
     reply = (await ask(client, shop_with_orders, message, token("alice"))).json()
     assert reply["language"] == language, reply
     assert "CMD-1042" in reply["answer"] and "https://track.example/1042" in reply["answer"]
+
+
+async def test_a_shoppers_visit_and_orders_fill_their_profile(
+    client: httpx.AsyncClient, shop_with_orders: Tenant
+) -> None:
+    named = token("bob", name="Bob Martin", email="bob@example.com")
+    first = (await ask(client, shop_with_orders, "Where is my order 2002?", named)).json()
+    await ask(client, shop_with_orders, "And my order 2001?", named, session=first)
+    await ask(client, shop_with_orders, "Hello", named)  # a second conversation
+    profile = (
+        await client.get("/api/v1/admin/customers/bob", headers=shop_with_orders.admin_headers())
+    ).json()
+    assert profile["profile"]["display_name"] == "Bob Martin"
+    assert profile["profile"]["sessions_count"] == 2
+    assert profile["profile"]["orders_count"] == 2
+    assert [c["session_id"] for c in profile["conversations"]].count(first["session_id"]) == 1
+    erased = await client.delete(
+        "/api/v1/admin/customers/bob", headers=shop_with_orders.admin_headers()
+    )
+    assert erased.status_code == 200 and erased.json()["conversations_deleted"] == 2
+    gone = await ask(client, shop_with_orders, "And 2002?", named, session=first)
+    assert gone.status_code == 404
+
+
+async def test_a_shoppers_conversation_stays_theirs(
+    client: httpx.AsyncClient, shop_with_orders: Tenant
+) -> None:
+    mine = (await ask(client, shop_with_orders, "Where is my order 1042?", token("alice"))).json()
+    history = f"/api/v1/conversations/{mine['session_id']}"
+    as_token = {"X-Session-Token": mine["session_token"]}
+    own = await client.get(
+        history,
+        headers=shop_with_orders.widget_headers(
+            Authorization=f"Bearer {token('alice')}", **as_token
+        ),
+    )
+    assert own.status_code == 200 and "Colissimo" in own.text
+    # The next person at the same browser: logged out, or logged in as someone else.
+    for who in ({}, {"Authorization": f"Bearer {token('bob')}"}):
+        read = await client.get(history, headers=shop_with_orders.widget_headers(**who, **as_token))
+        assert read.status_code == 404 and "Colissimo" not in read.text
+        user = who.get("Authorization", "").removeprefix("Bearer ") or None
+        more = await ask(client, shop_with_orders, "And my order?", user, session=mine)
+        assert more.status_code == 404

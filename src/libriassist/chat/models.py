@@ -20,6 +20,9 @@ class Conversation(TimestampMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     last_message_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The logged-in shopper's customer id (their token's ``sub``), so that their
+    # conversations can be exported and erased with their profile; None when anonymous.
+    customer_id: Mapped[str | None] = mapped_column(String(255), default=None, index=True)
 
 
 class Message(Base):

@@ -10,17 +10,19 @@ one that exists nowhere get the same reply from the same single call to the orde
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.config import Settings
-from libriassist.db import session_scope
+from libriassist.customers import service as customers_service
+from libriassist.db import session_scope, write_scope
 from libriassist.identity import service as identity_service
 from libriassist.identity.schemas import Shopper
 from libriassist.kit.secrets import SecretBox
 from libriassist.orders import service as orders_service
-from libriassist.orders.answers import OrderAnswer, answer
+from libriassist.orders.answers import OrderAnswer, order_answer
 from libriassist.orders.errors import OrderSourceError
 from libriassist.usage_limits.errors import RateLimited
 from libriassist.usage_limits.rates import RateLimits
@@ -91,7 +93,14 @@ async def order_reply(
             # Ends the read so no connection is held while a shop's API is called (the
             # built-in table's source reads in a transaction of its own).
             await session.commit()
-            found: OrderAnswer = await answer(source, shopper.customer_id, numbers, language)
+            # One call whatever was typed: see ``orders.answers``.
+            orders = await source.orders_for(shopper.customer_id)
+        found: OrderAnswer = order_answer(orders, numbers, language)
+        value = sum((o.total for o in orders if o.total is not None), Decimal(0))
+        async with write_scope(maker) as session:
+            await customers_service.record_orders(
+                session, tenant_id, shopper.customer_id, len(orders), value
+            )
     except OrderSourceError as exc:
         # The shop's API is down or answered nonsense: say so, never guess.
         log.warning("order source failed", extra={"tenant_id": tenant_id, "code": exc.code})

@@ -10,13 +10,15 @@ from libriassist.kit.repository import TenantRepository
 class ConversationRepository(TenantRepository[Conversation]):
     model = Conversation
 
-    async def touch(self, conversation_id: str, language: str, at: datetime) -> bool:
-        """Record a new message's language and time; False if the conversation is gone."""
-        stmt = (
-            self.update()
-            .where(Conversation.id == conversation_id)
-            .values(language=language, last_message_at=at, updated_at=at)
-        )
+    async def touch(
+        self, conversation_id: str, language: str, at: datetime, customer_id: str | None = None
+    ) -> bool:
+        """Record a new message's language and time (and the shopper, once logged in);
+        False if the conversation is gone."""
+        values: dict[str, Any] = {"language": language, "last_message_at": at, "updated_at": at}
+        if customer_id is not None:
+            values["customer_id"] = customer_id
+        stmt = self.update().where(Conversation.id == conversation_id).values(**values)
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -81,6 +81,7 @@ async def chat(
         llm=llm,
         quotas=resources.settings,  # counted against the monthly quotas as it is stored
         now=clock(),
+        shopper=shopper,
     )
     events = chat_service.reply_events(
         resources.sessionmaker,
@@ -163,11 +164,13 @@ async def get_conversation(
     _: ReadRateLimit,
     principal: AnyKey,
     session: DbSession,
+    shopper: OptionalShopper,
     session_token: SessionToken = None,
 ) -> ConversationOut:
-    """A session's history. Needs the session token, not only the id."""
+    """A session's history. Needs the session token, not only the id; a logged-in
+    shopper's conversation also needs that shopper's token."""
     conversation, messages = await chat_service.get_conversation(
-        session, principal.tenant_id, session_id, session_token
+        session, principal.tenant_id, session_id, session_token, shopper
     )
     return ConversationOut(
         session_id=conversation.id,

@@ -28,8 +28,10 @@ from libriassist.chat.repository import ConversationRepository, MessageRepositor
 from libriassist.chat.schemas import ChatRequest
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
+from libriassist.customers import service as customers_service
 from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
+from libriassist.identity.schemas import Shopper
 from libriassist.intents import service as intents_service
 from libriassist.intents.matching import IntentCache
 from libriassist.kit.ids import hash_secret, new_id, new_secret
@@ -93,13 +95,23 @@ def _clean_message(text: str, max_chars: int) -> str:
 
 
 async def _conversation_for(
-    session: AsyncSession, tenant_id: str, session_id: str, token: str | None
+    session: AsyncSession,
+    tenant_id: str,
+    session_id: str,
+    token: str | None,
+    shopper: Shopper | None = None,
 ) -> Conversation:
     conversation = await ConversationRepository(session, tenant_id).get(session_id)
     # Unknown id, another tenant's id and a wrong token all look the same from outside.
     if conversation is None or not token:
         raise ConversationNotFound()
     if not hmac.compare_digest(hash_secret(token), conversation.token_hash):
+        raise ConversationNotFound()
+    if conversation.customer_id is not None and (
+        shopper is None or shopper.customer_id != conversation.customer_id
+    ):
+        # A logged-in shopper's conversation may show their orders: on a shared computer
+        # the next visitor (logged out, or someone else) starts a conversation of their own.
         raise ConversationNotFound()
     return conversation
 
@@ -116,6 +128,7 @@ async def accept_message(
     llm: "LLMAccess | None" = None,
     quotas: Settings | None = None,
     now: datetime | None = None,
+    shopper: Shopper | None = None,
 ) -> Accepted:
     """Store the visitor's message and an empty reply row. Everything the reply needs
     from the database is read here too, so a reply from warm caches touches the database
@@ -132,7 +145,7 @@ async def accept_message(
         history: list[Turn] = []
         if request.session_id:
             conversation = await _conversation_for(
-                session, tenant_id, request.session_id, session_token
+                session, tenant_id, request.session_id, session_token, shopper
             )
             history = await _history(session, tenant_id, conversation.id)
         model, llm_error = await _model_for(session, tenant_id, llm)
@@ -155,12 +168,24 @@ async def accept_message(
                 session, tenant_id, quotas, new_session=new_token is not None, now=now
             )
         conversations = ConversationRepository(session, tenant_id)
+        customer_id = shopper.customer_id if shopper else None
         if new_token is not None:
             conversations.add(
-                Conversation(id=session_id, token_hash=hash_secret(new_token), language=language)
+                Conversation(
+                    id=session_id,
+                    token_hash=hash_secret(new_token),
+                    language=language,
+                    customer_id=customer_id,
+                )
             )
-        elif not await conversations.touch(session_id, language, utcnow()):
+        elif not await conversations.touch(session_id, language, utcnow(), customer_id):
             raise ConversationNotFound()  # deleted since it was read
+        if shopper is not None:
+            # A conversation begun anonymously becomes the shopper's when they log in.
+            first = conversation is None or conversation.customer_id is None
+            await customers_service.record_visit(
+                session, tenant_id, shopper, language, new_session=first
+            )
         messages = MessageRepository(session, tenant_id)
         for message in (
             Message(
@@ -559,8 +584,12 @@ def _ms_since(started: float) -> int:
 
 
 async def get_conversation(
-    session: AsyncSession, tenant_id: str, session_id: str, token: str | None
+    session: AsyncSession,
+    tenant_id: str,
+    session_id: str,
+    token: str | None,
+    shopper: Shopper | None = None,
 ) -> tuple[Conversation, list[Message]]:
-    conversation = await _conversation_for(session, tenant_id, session_id, token)
+    conversation = await _conversation_for(session, tenant_id, session_id, token, shopper)
     messages = await MessageRepository(session, tenant_id).of_conversation(conversation.id)
     return conversation, messages

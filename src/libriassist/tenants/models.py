@@ -29,6 +29,11 @@ class Tenant(TimestampMixin, Base):
     # Opted in: questions its own knowledge cannot answer are looked up in the shared
     # platform knowledge base (the operator's, kept under PLATFORM_KB_ID).
     use_platform_kb: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The orders value each customer tier starts at (customers.tiers.CustomerTiers, in whole
+    # units of the tenant's currency); None = the defaults.
+    customer_tiers: Mapped[dict[str, int] | None] = mapped_column(
+        JSON(none_as_null=True), default=None
+    )
     # A fresh random value on creation and on every knowledge-base change: each worker
     # keys its cached index on it. Random, not a counter, so a tenant deleted and created
     # again under the same id can never match an index cached for the old one.

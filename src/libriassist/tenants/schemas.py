@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from libriassist.customers.tiers import CustomerTiers, thresholds_of
 from libriassist.kit.ids import SLUG_RE
 from libriassist.kit.text import CleanStr, HttpUrlStr
 
@@ -189,11 +190,18 @@ class TenantUpdate(BaseModel):
     persona_overrides: PersonaOverridesUpdate | None = None
     greetings: dict[Language, Greeting] | None = None
     use_platform_kb: bool | None = None
+    customer_tiers: CustomerTiers | None = Field(
+        default=None,
+        description="The orders value (whole units of the shop's currency) from which a "
+        "customer is silver, gold, platinum, diamond; null puts the defaults back.",
+    )
 
     @model_validator(mode="before")
     @classmethod
     def _no_nulls(cls, data: Any) -> Any:
-        return _refuse_nulls(data, nullable={"persona_prompt", "persona_overrides"})
+        return _refuse_nulls(
+            data, nullable={"persona_prompt", "persona_overrides", "customer_tiers"}
+        )
 
     @model_validator(mode="after")
     def _dedupe(self) -> "TenantUpdate":
@@ -218,8 +226,14 @@ class TenantOut(BaseModel):
     persona_overrides: PersonaOverrides
     greetings: dict[str, str]
     use_platform_kb: bool
+    customer_tiers: CustomerTiers = Field(description="The thresholds in force.")
     kb_revision: str
     created_at: datetime
+
+    @field_validator("customer_tiers", mode="before")
+    @classmethod
+    def _defaults_when_unset(cls, value: Any) -> Any:
+        return thresholds_of(value) if value is None or isinstance(value, dict) else value
 
 
 class PersonaSummary(BaseModel):

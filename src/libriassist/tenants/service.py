@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from libriassist.customers import tiers as customer_tiers
 from libriassist.db import utcnow
 from libriassist.errors import AppError, InvalidRequest, NotFound, TenantNotFound
 from libriassist.kit.ids import SLUG_RE, hash_secret, new_id, new_secret
@@ -58,11 +59,18 @@ async def update_tenant(session: AsyncSession, tenant_id: str, changes: TenantUp
         changed = data.pop("persona_overrides")
         merged = {**tenant.persona_overrides, **changed} if changed is not None else {}
         tenant.persona_overrides = PersonaOverrides.model_validate(merged).model_dump(mode="json")
+    retier = "customer_tiers" in data
+    if retier:
+        given = data.pop("customer_tiers")
+        tenant.customer_tiers = customer_tiers.checked_thresholds(given) if given else None
     for field, value in data.items():
         setattr(tenant, field, value)
     if tenant.default_language not in tenant.enabled_languages:
         tenant.enabled_languages = [tenant.default_language, *tenant.enabled_languages]
     await session.flush()
+    if retier:
+        thresholds = customer_tiers.thresholds_of(tenant.customer_tiers)
+        await customer_tiers.retier(session, tenant_id, thresholds)
     return tenant
 
 
