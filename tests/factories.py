@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
-from libriassist.db import session_scope
+from libriassist.db import write_scope
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.schemas import IngestReport
 from libriassist.platform import service as platform_service
@@ -39,7 +39,7 @@ async def create_tenant(
     settings = TenantSettings.model_validate(
         {"name": name, "allowed_origins": origins, "default_language": language, **fields}
     )
-    async with session_scope(maker) as session:
+    async with write_scope(maker) as session:
         created = await platform_service.create_tenant(session, settings)
     return Tenant(
         created.id, created.publishable_key, created.secret_key, settings.allowed_origins[0]

@@ -16,7 +16,7 @@ from libriassist.ai.embedder import Embedder
 from libriassist.ai.llm import LLMClients
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
-from libriassist.db import begin_write, session_scope
+from libriassist.db import session_scope
 from libriassist.identity.jwks import JwksCache
 from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
@@ -53,11 +53,11 @@ def get_resources(request: Request) -> Resources:
 AppResources = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_session(request: Request, resources: AppResources) -> AsyncIterator[AsyncSession]:
+async def get_session(resources: AppResources) -> AsyncIterator[AsyncSession]:
+    # A plain (deferred) transaction: some admin routes also open transactions of their
+    # own (a job is committed before it is queued), which would wait forever behind a
+    # write lock taken here up front.
     async with session_scope(resources.sessionmaker) as session:
-        if request.method not in ("GET", "HEAD"):
-            # Admin writes read first (does it exist? is the name taken?) and then write.
-            await begin_write(session)
         yield session
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist import migrate
 from libriassist.config import Settings
-from libriassist.db import create_engine, create_sessionmaker, session_scope
+from libriassist.db import create_engine, create_sessionmaker, write_scope
 from libriassist.errors import AppError
 from libriassist.kit.progress import StageProgress
 from libriassist.tenants.schemas import KeyKind, TenantSettings
@@ -101,7 +101,7 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work`` in one committed transaction."""
 
     async def run(maker: Maker) -> T:
-        async with session_scope(maker) as session:
+        async with write_scope(maker) as session:
             result = await work(session)
         return result
 
@@ -423,7 +423,7 @@ def _with_kb(tenant_id: str, work: Callable[[Maker], Awaitable[T]]) -> T:
 
     async def run(maker: Maker) -> T:
         if tenant_id == platform_service.PLATFORM_KB_ID:
-            async with session_scope(maker) as session:
+            async with write_scope(maker) as session:
                 await platform_service.ensure_platform_kb(session)
         return await work(maker)
 

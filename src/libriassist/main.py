@@ -12,7 +12,6 @@ from libriassist import __version__
 from libriassist.ai.embedder import Embedder, embedder_from_settings
 from libriassist.ai.llm import LLMClients
 from libriassist.api import Resources
-from libriassist.auth.dependencies import finish_recording_use
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
 from libriassist.curated.router import router as curated_router
@@ -20,6 +19,7 @@ from libriassist.customers.router import router as customers_router
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
+from libriassist.identity.jwks import JwksCache
 from libriassist.identity.router import router as identity_router
 from libriassist.intents import builtin as intents_builtin
 from libriassist.intents.matching import IntentCache
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             job_runner=runner,
             secret_box=llm_service.secret_box_for(settings),
             order_http=httpx.AsyncClient(follow_redirects=False),
+            jwks_cache=JwksCache(allow_private=settings.identity_allow_private),
             rate_limits=RateLimits.from_settings(settings),
             llm_clients=LLMClients(
                 retries=settings.llm_retries,
@@ -89,7 +90,6 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             yield
         finally:
             await runner.stop()
-            await finish_recording_use()
             await app.state.resources.rate_limits.close()
             await app.state.resources.llm_clients.close()
             await app.state.resources.jwks_cache.close()

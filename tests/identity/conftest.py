@@ -70,5 +70,5 @@ def ec_signing() -> SigningKey:
 def clock(app: FastAPI) -> Clock:
     """The app's JWKS cache, on a clock the test moves."""
     moved = Clock()
-    app.state.resources.jwks_cache = JwksCache(clock=moved)
+    app.state.resources.jwks_cache = JwksCache(clock=moved, allow_private=True)
     return moved

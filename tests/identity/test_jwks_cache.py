@@ -20,7 +20,9 @@ def cache_clock() -> Clock:
 
 @pytest.fixture
 async def cache(cache_clock: Clock) -> AsyncIterator[JwksCache]:
-    jwks = JwksCache(clock=cache_clock, min_refresh_interval=30, min_ttl=60, max_ttl=3600)
+    jwks = JwksCache(
+        clock=cache_clock, min_refresh_interval=30, min_ttl=60, max_ttl=3600, allow_private=True
+    )
     yield jwks
     await jwks.close()
 

@@ -251,3 +251,27 @@ async def test_private_addresses_need_the_operators_consent(
     with pytest.raises(OrderSourceUnavailable, match="private or local"):
         await source(shop_api, http, allow_private=False).orders_for("alice")
     assert shop_api.seen == []
+
+
+async def test_the_connection_goes_to_the_address_that_was_checked(
+    shop_api: ShopAPI, http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name is looked up once, checked, and connected to as checked.
+    Here the check's lookup answers the local shop's address (deemed public for the
+    test) and the name itself resolves nowhere: reaching the shop proves the connection
+    did not look the name up again."""
+    import ipaddress
+
+    from libriassist.kit import network
+
+    async def checked(url: str) -> list[network.IPAddress]:
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    monkeypatch.setattr(network, "resolve", checked)
+    monkeypatch.setattr(network, "is_public", lambda address: True)
+    shop_api.orders["alice"] = ALICE
+    port = shop_api.url.split(":")[2].split("/")[0]
+    pinned = source(shop_api, http, base_url=f"http://shop.invalid:{port}/api", allow_private=False)
+    assert [o.order_number for o in await pinned.orders_for("alice")] == ["CMD-1042", "CMD-1017"]
+    assert shop_api.seen[-1].headers["host"] == f"shop.invalid:{port}"
+    assert shop_api.seen[-1].authorised  # the signature covers the path, not the address

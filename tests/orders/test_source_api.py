@@ -138,7 +138,12 @@ async def test_private_addresses_need_the_operators_consent(
     async with strict.router.lifespan_context(strict):
         transport = httpx.ASGITransport(app=strict)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as strict_client:
-            for url in (shop_api.url, "http://10.0.0.8/api", "http://[::1]:8080/api"):
+            # Plain http carries the secret and the orders in clear: refused first.
+            plain = await strict_client.put(
+                SOURCE, json=http_source(shop_api), headers=shop.admin_headers()
+            )
+            assert plain.json()["error"]["code"] == "order_source_https_required"
+            for url in ("https://127.0.0.1/api", "https://10.0.0.8/api", "https://[::1]:8080/api"):
                 refused = await strict_client.put(
                     SOURCE, json=http_source(shop_api, base_url=url), headers=shop.admin_headers()
                 )
@@ -146,7 +151,7 @@ async def test_private_addresses_need_the_operators_consent(
                 assert refused.json()["error"]["code"] == "order_source_address_not_allowed"
             unknown = await strict_client.put(
                 SOURCE,
-                json=http_source(shop_api, base_url="http://no-such-host.invalid/api"),
+                json=http_source(shop_api, base_url="https://no-such-host.invalid/api"),
                 headers=shop.admin_headers(),
             )
             assert unknown.json()["error"]["code"] == "order_source_address_unresolvable"

@@ -4,7 +4,6 @@ Routes declare what they accept with the ``Annotated`` aliases at the bottom; no
 else reads ``X-API-Key``.
 """
 
-import asyncio
 import logging
 from typing import Annotated
 
@@ -51,23 +50,12 @@ async def resolve_principal(
     async with session_scope(resources.sessionmaker) as session:
         principal, touch = await _principal_for(session, api_key.strip(), origin)
     if touch:
-        # About once a minute per key, in the background: the request never waits for it,
-        # and so never for a write lock its own later transaction may hold.
-        task = asyncio.create_task(_record_use(resources.sessionmaker, touch))
-        _touching.add(task)
-        task.add_done_callback(_touching.discard)
+        # About once a minute per key, in a short write transaction of its own, before the
+        # route's own transaction has taken any lock.
+        await _record_use(resources.sessionmaker, touch)
     if principal.origin is not None and principal.kind == "publishable":
         allow_origin(request, principal.origin)
     return principal
-
-
-_touching: set["asyncio.Task[None]"] = set()
-
-
-async def finish_recording_use() -> None:
-    """Lets last-use writes in flight land (at shutdown, before the engine closes)."""
-    if _touching:
-        await asyncio.gather(*_touching, return_exceptions=True)
 
 
 async def _record_use(maker: async_sessionmaker[AsyncSession], key: ApiKey) -> None:
@@ -86,13 +74,16 @@ async def _principal_for(
     if key is None:
         raise InvalidApiKey()
     kind: KeyKind = "publishable" if key.kind == "publishable" else "secret"
+    tenant = None
     if kind == "publishable" and origin is not None:
         # A publishable key is public (it sits in the page), so what protects the tenant
         # is the browser's Origin header: only the tenant's own sites may use it.
         tenant = await tenants_service.get_tenant(session, key.tenant_id)
         if origin not in tenant.allowed_origins:
             raise OriginNotAllowed()
-    principal = Principal(tenant_id=key.tenant_id, kind=kind, key_id=key.id, origin=origin)
+    principal = Principal(
+        tenant_id=key.tenant_id, kind=kind, key_id=key.id, origin=origin, tenant=tenant
+    )
     return principal, key if tenants_service.touch_due(key) else None
 
 

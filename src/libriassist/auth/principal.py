@@ -1,5 +1,6 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from libriassist.tenants.models import Tenant
 from libriassist.tenants.schemas import KeyKind
 
 
@@ -12,3 +13,5 @@ class Principal:
     key_id: str
     # The browser origin the request came from, when it was checked against the tenant.
     origin: str | None = None
+    # The tenant row, when checking the origin read it (detached; as of this request).
+    tenant: Tenant | None = field(default=None, compare=False, repr=False)

@@ -105,8 +105,9 @@ async def order_reply(
         # The shop's API is down or answered nonsense: say so, never guess.
         log.warning("order source failed", extra={"tenant_id": tenant_id, "code": exc.code})
         return OrderReply("unavailable", _text(SOURCE_UNAVAILABLE, language))
-    if found.kind == "no_such_order":
-        # Someone else's number and a number that exists nowhere: one case, one count.
+    for _ in range(found.misses):
+        # Someone else's number and a number that exists nowhere: one case, one count
+        # each, also beside one of the shopper's own numbers.
         await limits.record_order_miss(tenant_id, shopper.customer_id, session_id, access.ip)
     return OrderReply(found.kind, found.text, len(found.shown))
 

@@ -3,6 +3,8 @@
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
+
 from libriassist.chat.models import Conversation, Message
 from libriassist.kit.repository import TenantRepository
 
@@ -16,9 +18,16 @@ class ConversationRepository(TenantRepository[Conversation]):
         """Record a new message's language and time (and the shopper, once logged in);
         False if the conversation is gone."""
         values: dict[str, Any] = {"language": language, "last_message_at": at, "updated_at": at}
+        stmt = self.update().where(Conversation.id == conversation_id)
         if customer_id is not None:
             values["customer_id"] = customer_id
-        stmt = self.update().where(Conversation.id == conversation_id).values(**values)
+            # Checked again here, under the write lock: of two shoppers writing at once in
+            # one anonymous conversation, only the first gets it.
+            owner = Conversation.customer_id
+            stmt = stmt.where(or_(owner.is_(None), owner == customer_id))
+        else:
+            stmt = stmt.where(Conversation.customer_id.is_(None))
+        stmt = stmt.values(**values)
         result = await self.session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

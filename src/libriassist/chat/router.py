@@ -82,6 +82,7 @@ async def chat(
         quotas=resources.settings,  # counted against the monthly quotas as it is stored
         now=clock(),
         shopper=shopper,
+        tenant=principal.tenant,
     )
     events = chat_service.reply_events(
         resources.sessionmaker,

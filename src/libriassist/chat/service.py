@@ -129,18 +129,21 @@ async def accept_message(
     quotas: Settings | None = None,
     now: datetime | None = None,
     shopper: Shopper | None = None,
+    tenant: Tenant | None = None,
 ) -> Accepted:
     """Store the visitor's message and an empty reply row. Everything the reply needs
     from the database is read here too, so a reply from warm caches touches the database
     only to close its row. With ``quotas`` (the settings holding the platform's), the
     message is counted against the tenant's monthly quotas in the transaction that
-    stores it: over quota, ``QuotaExceeded`` and nothing is stored."""
+    stores it: over quota, ``QuotaExceeded`` and nothing is stored. ``tenant``: the row
+    when this request already read it."""
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
     # Reads first, in a plain transaction; then one short write transaction. (Reading
     # inside the write would hold SQLite's only write lock while the intent is embedded.)
     async with session_scope(maker) as session:
-        tenant = await tenants_service.get_tenant(session, tenant_id)
+        if tenant is None:
+            tenant = await tenants_service.get_tenant(session, tenant_id)
         conversation = None
         history: list[Turn] = []
         if request.session_id:
@@ -206,6 +209,7 @@ async def accept_message(
                 status="streaming",
                 language=language,
                 intent=intent,
+                entities=None,  # the same columns as the visitor's row: one INSERT for both
             ),
         ):
             messages.add(message)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
-from libriassist.db import session_scope
+from libriassist.db import write_scope
 from libriassist.errors import TenantNotFound
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.schemas import IngestReport
@@ -75,7 +75,7 @@ async def setup_tenant(
     spec.pop("id", None)
     settings = TenantSettings.model_validate({**spec, "allowed_origins": origins})
     keys = read_keys(data_dir)
-    async with session_scope(maker) as session:
+    async with write_scope(maker) as session:
         keys[tenant_id] = await _tenant_and_keys(
             session, tenant_id, settings, keys.get(tenant_id, {})
         )

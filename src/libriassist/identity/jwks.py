@@ -26,6 +26,7 @@ from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
 from libriassist.identity.errors import IdentityProviderUnavailable, InvalidUserToken
+from libriassist.kit.network import pinned_request, public_address
 
 log = logging.getLogger("libriassist.identity")
 
@@ -70,8 +71,12 @@ class JwksCache:
         min_refresh_interval: float = 30.0,
         max_urls: int = 1000,
         clock: Callable[[], float] = time.monotonic,
+        allow_private: bool = False,
     ) -> None:
         self.timeout = timeout
+        # LIBRIASSIST_IDENTITY_ALLOW_PRIVATE: without it, every fetch checks the address
+        # again and connects to the one checked (a name may point inside since it was saved).
+        self.allow_private = allow_private
         self.default_ttl = default_ttl
         # A set must outlive the refresh interval, or an expired set could not be renewed.
         self.min_ttl = max(min_ttl, min_refresh_interval)
@@ -135,15 +140,24 @@ class JwksCache:
 
     async def _fetch(self, url: str) -> tuple[list[PyJWK], float]:
         if self._client is None:
-            # No redirects: the address was checked when the admin saved it, a redirect
-            # could lead anywhere.
+            # No redirects: the address was checked, a redirect could lead anywhere.
             self._client = httpx.AsyncClient(
                 timeout=self.timeout,
                 follow_redirects=False,
                 headers={"Accept": "application/json"},
             )
+        address = None
+        if not self.allow_private:
+            try:
+                address = await public_address(url)
+            except OSError as exc:
+                raise _FetchFailed("address does not resolve") from exc
+            if address is None:
+                raise _FetchFailed("address is not public")
+        request = pinned_request(self._client, "GET", url, address)
         try:
-            async with self._client.stream("GET", url) as response:
+            response = await self._client.send(request, stream=True)
+            try:
                 if response.status_code != 200:
                     raise _FetchFailed(f"HTTP {response.status_code}")
                 body = bytearray()
@@ -152,6 +166,8 @@ class JwksCache:
                     if len(body) > MAX_BODY_BYTES:
                         raise _FetchFailed("key set too large")
                 cache_control = response.headers.get("cache-control", "")
+            finally:
+                await response.aclose()
         except httpx.HTTPError as exc:
             raise _FetchFailed(type(exc).__name__) from exc
         return _parse_keys(bytes(body)), self._ttl(cache_control)

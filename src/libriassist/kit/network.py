@@ -5,7 +5,10 @@ way to probe its own network."""
 import asyncio
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -34,3 +37,29 @@ async def resolve(url: str) -> list[IPAddress]:
     host = urlsplit(url).hostname or ""
     infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+async def public_address(url: str) -> IPAddress | None:
+    """The address to connect to for ``url`` when every address its host resolves to is
+    public; None when one is not (``OSError`` when it does not resolve)."""
+    addresses = await resolve(url)
+    if not addresses or not all(is_public(a) for a in addresses):
+        return None
+    return addresses[0]
+
+
+def pinned_request(
+    client: httpx.AsyncClient, method: str, url: str, address: IPAddress | None, **kwargs: Any
+) -> httpx.Request:
+    """A request for ``url`` that connects to ``address``, already checked, instead of
+    resolving the host again: a DNS answer that changes between the check and the
+    connection (rebinding) cannot send it inside the network. The Host header and the
+    TLS server name (SNI, certificate check) stay the URL's host."""
+    if address is None:
+        return client.build_request(method, url, **kwargs)
+    parts = urlsplit(url)
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    target = parts._replace(netloc=literal + (f":{parts.port}" if parts.port else "")).geturl()
+    headers = {**dict(kwargs.pop("headers", None) or {}), "Host": parts.netloc.rsplit("@", 1)[-1]}
+    extensions = {**dict(kwargs.pop("extensions", None) or {}), "sni_hostname": parts.hostname}
+    return client.build_request(method, target, headers=headers, extensions=extensions, **kwargs)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_passages
-from libriassist.db import session_scope
+from libriassist.db import write_scope
 from libriassist.kit.ids import new_id
 from libriassist.knowledge.models import KnowledgeChunk, KnowledgeDocument
 from libriassist.knowledge.repository import ChunkRepository, DocumentRepository
@@ -98,7 +98,7 @@ async def ingest_documents(
     for start in range(0, len(changed), WRITE_BATCH):
         batch = changed[start : start + WRITE_BATCH]
         try:
-            async with session_scope(maker) as session:
+            async with write_scope(maker) as session:
                 for document in batch:
                     await _write_document(session, tenant_id, embedder, document, vectors, source)
                 await tenants_service.new_kb_revision(session, tenant_id)
@@ -292,7 +292,7 @@ async def sync_source(
         report = await ingest_path(maker, tenant_id, embedder, Path(key), progress, source=key)
     present = {f.source_uri for f in report.files}
     loaded = any(f.status != "error" for f in report.files)
-    async with session_scope(maker) as session:
+    async with write_scope(maker) as session:
         documents = DocumentRepository(session, tenant_id)
         removed = await documents.remove_missing(key, present) if loaded else []
         if removed:

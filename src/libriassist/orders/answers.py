@@ -27,6 +27,8 @@ class OrderAnswer:
     text: str
     # The orders the reply shows (what analytics counts as "orders consulted").
     shown: tuple[Order, ...]
+    # Numbers the message named that are not the customer's (each counts as a miss).
+    misses: int = 0
 
 
 async def answer(
@@ -71,6 +73,7 @@ def order_answer(
         kind,
         "\n\n".join(text for _, text, _ in parts),
         tuple(order for _, _, shown in parts for order in shown),
+        misses=sum(1 for part_kind, _, _ in parts if part_kind == "no_such_order"),
     )
 
 

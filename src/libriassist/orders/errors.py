@@ -61,6 +61,15 @@ class OrderSourceRefused(OrderSourceError):
     message = "The shop's order service refused the request (check the address and secret)."
 
 
+class OrderSourceHttpsRequired(AppError):
+    status_code = 422
+    code = "order_source_https_required"
+    message = (
+        "The order API's address must start with https:// (the secret and your customers' "
+        "orders travel over it)."
+    )
+
+
 class OrderSourceAddressNotAllowed(AppError):
     status_code = 422
     code = "order_source_address_not_allowed"

@@ -21,7 +21,7 @@ import httpx
 from pydantic import ConfigDict, ValidationError
 
 from libriassist import __version__
-from libriassist.kit.network import is_public, resolve
+from libriassist.kit.network import IPAddress, pinned_request, public_address
 from libriassist.orders.errors import (
     OrderSourceAddressNotAllowed,
     OrderSourceAddressUnresolvable,
@@ -72,14 +72,16 @@ def orders_url(base_url: str, customer_id: str) -> str:
     return f"{base_url.rstrip('/')}/customers/{quote(customer_id, safe='')}/orders"
 
 
-async def check_public(url: str) -> None:
-    """Raises unless every address ``url``'s host resolves to is public."""
+async def check_public(url: str) -> IPAddress:
+    """The address to connect to; raises unless every address ``url``'s host resolves to
+    is public."""
     try:
-        addresses = await resolve(url)
+        address = await public_address(url)
     except OSError as exc:
         raise OrderSourceAddressUnresolvable() from exc
-    if not addresses or not all(is_public(a) for a in addresses):
+    if address is None:
         raise OrderSourceAddressNotAllowed()
+    return address
 
 
 class HttpOrderSource:
@@ -97,14 +99,15 @@ class HttpOrderSource:
         if not usable_customer_id(customer_id):
             return []
         url = orders_url(self.config.base_url, customer_id)
+        address = None
         if not self.config.allow_private:
-            # Checked on every call too: a name that resolved to a public address when
-            # saved may point inside the network since.
+            # Checked on every call too, and the connection goes to the address checked: a
+            # name that resolved to a public address when saved may point inside since.
             try:
-                await check_public(url)
+                address = await check_public(url)
             except (OrderSourceAddressNotAllowed, OrderSourceAddressUnresolvable) as exc:
                 raise OrderSourceUnavailable(exc.message) from exc
-        status, body = await self._get(url)
+        status, body = await self._get(url, address)
         if status == 404:
             return []
         if 300 <= status < 400:
@@ -125,7 +128,7 @@ class HttpOrderSource:
         # token's customer, whatever number was typed.
         return pick(await self.orders_for(customer_id), order_number)
 
-    async def _get(self, url: str) -> tuple[int, bytes]:
+    async def _get(self, url: str, address: IPAddress | None = None) -> tuple[int, bytes]:
         attempts = self.config.retries + 1
         problem = ""
         for attempt in range(attempts):
@@ -133,11 +136,11 @@ class HttpOrderSource:
                 await asyncio.sleep(self.config.backoff * 2 ** (attempt - 1))
             try:
                 async with asyncio.timeout(self.config.timeout):
-                    status, body = await self._once(url)
+                    status, body = await self._once(url, address)
             except (TimeoutError, httpx.TimeoutException):
                 problem = f"did not answer within {self.config.timeout:g} s"
                 continue
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 problem = f"could not be reached ({type(exc).__name__})"
                 continue
             if status >= 500:
@@ -152,9 +155,14 @@ class HttpOrderSource:
             f"The shop's order API {problem} ({attempts} attempt{'s' if attempts > 1 else ''})."
         )
 
-    async def _once(self, url: str) -> tuple[int, bytes]:
-        request = self._client.build_request(
-            "GET", url, headers=self._headers(url), timeout=self.config.timeout
+    async def _once(self, url: str, address: IPAddress | None) -> tuple[int, bytes]:
+        request = pinned_request(
+            self._client,
+            "GET",
+            url,
+            address,
+            headers=self._headers(url),
+            timeout=self.config.timeout,
         )
         response = await self._client.send(request, stream=True)
         try:

@@ -8,6 +8,7 @@ own network.
 """
 
 import time
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from libriassist.kit.secrets import SecretBox, SecretUnreadable
 from libriassist.orders.errors import (
     OrderNotFound,
     OrderSourceError,
+    OrderSourceHttpsRequired,
     OrderSourceKeyUnreadable,
 )
 from libriassist.orders.http_source import HttpOrderSource, HttpSourceConfig, check_public
@@ -119,6 +121,10 @@ async def save_source(
         return None
     assert body.base_url is not None and body.auth is not None
     if not settings.orders_allow_private:
+        # The operator's consent to private addresses (a shop API on the same network)
+        # also allows plain http; otherwise a secret and customers' orders stay encrypted.
+        if urlsplit(body.base_url).scheme != "https":
+            raise OrderSourceHttpsRequired()
         await check_public(body.base_url)
     row = await repository.current()
     if row is None:

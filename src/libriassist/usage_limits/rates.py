@@ -8,6 +8,7 @@ lets requests through (logged): an outage of the counters must not take the chat
 
 import asyncio
 import hashlib
+import ipaddress
 import logging
 import math
 import time
@@ -120,13 +121,13 @@ class RateLimits:
             # spend a conversation's allowance.
             key = ("chat", "session", tenant_id, opaque(session_token))
             checks.append(Check("session", self.chat_per_session, key))
-        checks.append(Check("ip", self.chat_per_ip, ("chat", "ip", ip)))
+        checks.append(Check("ip", self.chat_per_ip, ("chat", "ip", ip_key(ip))))
         checks.append(Check("tenant", self.chat_per_tenant, ("chat", "tenant", tenant_id)))
         return await self.hit(checks)
 
     async def reads(self, ip: str) -> Window | None:
         """The widget's other public endpoints: its configuration, a conversation's history."""
-        return await self.hit([Check("ip", self.reads_per_ip, ("reads", "ip", ip))])
+        return await self.hit([Check("ip", self.reads_per_ip, ("reads", "ip", ip_key(ip)))])
 
     async def hit_order_lookup(
         self, tenant_id: str, customer_id: str | None, session_id: str | None, ip: str
@@ -179,7 +180,10 @@ class RateLimits:
         if session_id:
             key = ("order-misses", "session", tenant_id, opaque(session_id))
             checks.append(Check("session", self.order_misses, key))
-        checks.append(Check("ip", self.order_misses, ("order-misses", "ip", ip)))
+        # Per tenant: many shoppers behind one carrier NAT must not lock each other out of
+        # every shop's order look-ups.
+        key = ("order-misses", "ip", tenant_id, ip_key(ip))
+        checks.append(Check("ip", self.order_misses, key))
         return checks
 
     # -- the mechanics -----------------------------------------------------------------
@@ -232,3 +236,15 @@ def _human(seconds: int) -> str:
     if minutes < 90:
         return f"{minutes} minutes"
     return f"{math.ceil(minutes / 60)} hours"
+
+
+def ip_key(ip: str) -> str:
+    """What an IP limit counts: the address, or for IPv6 its /64 (one subscriber's
+    network; an attacker holding a /64 must not get 2^64 fresh allowances)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

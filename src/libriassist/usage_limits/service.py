@@ -99,7 +99,6 @@ async def admit_message(
     now = now or utcnow()
     period = period_of(now)
     usage = UsageRepository(session, tenant_id)
-    await usage.ensure(period)  # first: the write lock before any read (SQLite)
     quotas = await effective_quotas(session, tenant_id, settings)
     conditions: list[ColumnElement[bool]] = []
     if quotas.messages is not None:
@@ -111,6 +110,11 @@ async def admit_message(
         # the month's tokens are spent.
         conditions.append(TenantUsage.tokens < quotas.tokens)
     checked = ("messages", "sessions", "tokens") if new_session else ("messages", "tokens")
+    for counter in checked:
+        # A cap of 0 refuses even the month's first message (whose row the upsert creates
+        # without checking anything).
+        if quotas.of(counter) == 0:
+            raise QuotaExceeded(counter, 0, 0, period, period_bounds(period)[1], now)
     for _ in range(3):
         if await usage.add_to(period, only_if=conditions, messages=1, sessions=int(new_session)):
             return period
