@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.chat.models import Message
 from tests.factories import Tenant
+from tests.identity.keys import SECRET, claims, hs256
 
 NOT_FOUND = {
     "code": "message_not_found",
@@ -152,3 +153,36 @@ async def test_feedback_from_a_site_not_allowed_is_refused(
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "origin_not_allowed"
     assert (await stored(maker, chat["message_id"])).feedback is None
+
+
+async def test_a_logged_in_shoppers_reply_needs_that_shopper(
+    client: httpx.AsyncClient, tenant: Tenant, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    identity = {"mode": "hs256", "secret": SECRET}
+    configured = await client.put(
+        "/api/v1/admin/identity", json=identity, headers=tenant.admin_headers()
+    )
+    assert configured.status_code == 200, configured.text
+    alice = f"Bearer {hs256(claims())}"
+    started = await client.post(
+        "/api/v1/chat",
+        json={"message": "Quels sont les délais de livraison ?"},
+        headers=tenant.widget_headers(Authorization=alice),
+    )
+    assert started.status_code == 200, started.text
+    chat = started.json()
+    body = {"message_id": chat["message_id"], "rating": "up"}
+    token = {"X-Session-Token": chat["session_token"]}
+    # The same rule as for the history: on a shared computer, the next visitor (logged
+    # out, or someone else) cannot rate Alice's replies.
+    for extra in ({}, {"Authorization": f"Bearer {hs256(claims(sub='cust-2001'))}"}):
+        refused = await client.post(
+            "/api/v1/feedback", json=body, headers=tenant.widget_headers(**token, **extra)
+        )
+        assert refused.status_code == 404 and refused.json() == {"error": NOT_FOUND}
+    assert (await stored(maker, chat["message_id"])).feedback is None
+    rated = await client.post(
+        "/api/v1/feedback", json=body, headers=tenant.widget_headers(**token, Authorization=alice)
+    )
+    assert rated.status_code == 204
+    assert (await stored(maker, chat["message_id"])).feedback == "up"
