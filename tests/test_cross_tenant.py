@@ -74,6 +74,12 @@ CROSS_TENANT_CASES = {
     ("GET", "/api/v1/admin/usage"),
     ("GET", "/api/v1/admin/quotas"),
     ("PUT", "/api/v1/admin/quotas"),
+    # tests/feedback/test_router.py::test_anything_but_a_reply_of_the_sessions_conversation_is_not_found_alike
+    ("POST", "/api/v1/feedback"),
+    # tests/analytics/test_router.py::test_events_do_not_cross_tenants
+    ("POST", "/api/v1/analytics/events"),
+    ("GET", "/api/v1/admin/analytics/events"),
+    ("GET", "/api/v1/admin/analytics/summary"),
 }
 
 

@@ -134,6 +134,10 @@ class Settings(BaseSettings):
         default="120/minute",
         description="Widget configuration and conversation history reads per client IP address.",
     )
+    rate_limit_events_per_ip: str = Field(
+        default="120/minute",
+        description="Widget analytics event batches and reply ratings per client IP address.",
+    )
     rate_limit_order_lookups_per_customer: str = Field(
         default="30/hour", description="Order look-ups one logged-in customer may make."
     )
@@ -311,6 +315,7 @@ class Settings(BaseSettings):
         "rate_limit_chat_per_ip",
         "rate_limit_chat_per_tenant",
         "rate_limit_reads_per_ip",
+        "rate_limit_events_per_ip",
         "rate_limit_order_lookups_per_customer",
         "rate_limit_order_misses",
     )

@@ -11,6 +11,8 @@ from fastapi_offline import FastAPIOffline
 from libriassist import __version__
 from libriassist.ai.embedder import Embedder, embedder_from_settings
 from libriassist.ai.llm import LLMClients
+from libriassist.analytics.router import EVENTS_PATH, MAX_EVENTS_BYTES
+from libriassist.analytics.router import router as analytics_router
 from libriassist.api import Resources
 from libriassist.chat.router import router as chat_router
 from libriassist.config import Settings
@@ -19,6 +21,7 @@ from libriassist.customers.router import router as customers_router
 from libriassist.db import create_engine, create_sessionmaker, session_scope
 from libriassist.demo.router import router as demo_router
 from libriassist.errors import install_error_handlers
+from libriassist.feedback.router import router as feedback_router
 from libriassist.identity.jwks import JwksCache
 from libriassist.identity.router import router as identity_router
 from libriassist.intents import builtin as intents_builtin
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         larger={
             UPLOAD_PATH: settings.max_upload_bytes,
             ORDERS_IMPORT_PATH: settings.orders_import_max_bytes + MULTIPART_OVERHEAD,
+            EVENTS_PATH: MAX_EVENTS_BYTES,  # smaller: a public endpoint, small batches
         },
     )
     app.add_middleware(TenantCorsMiddleware)
@@ -129,6 +133,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         intents_router,
         orders_router,
         usage_limits_router,
+        feedback_router,
+        analytics_router,
         demo_router,
     ):
         app.include_router(router)

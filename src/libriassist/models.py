@@ -2,6 +2,7 @@
 
 
 def load_all_models() -> None:
+    from libriassist.analytics import models as _analytics  # noqa: F401
     from libriassist.chat import models as _chat  # noqa: F401
     from libriassist.curated import models as _curated  # noqa: F401
     from libriassist.customers import models as _customers  # noqa: F401

@@ -1,14 +1,14 @@
 """The one dependency that turns a credential into a tenant context.
 
 Routes declare what they accept with the ``Annotated`` aliases at the bottom; nothing
-else reads ``X-API-Key``.
+else reads ``X-API-Key`` (or, for ``BeaconKey`` only, the ``key`` query parameter).
 """
 
 import logging
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader
+from fastapi.security import APIKeyHeader, APIKeyQuery
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.api import AppResources
@@ -93,5 +93,31 @@ async def require_secret(principal: Annotated[Principal, Depends(resolve_princip
     return principal
 
 
+# ``navigator.sendBeacon`` (how the widget flushes its analytics when the page goes away)
+# cannot set headers, so that one route also takes the publishable key in the URL. The
+# Origin check applies all the same; a secret key is refused there, never to sit in
+# access logs.
+api_key_query = APIKeyQuery(
+    name="key",
+    auto_error=False,
+    description="Publishable key (pk_…), for clients that cannot set headers (sendBeacon).",
+)
+
+
+async def resolve_beacon_principal(
+    request: Request,
+    resources: AppResources,
+    api_key: Annotated[str | None, Depends(api_key_header)],
+    query_key: Annotated[str | None, Depends(api_key_query)],
+) -> Principal:
+    if api_key:
+        return await resolve_principal(request, resources, api_key)
+    principal = await resolve_principal(request, resources, query_key)
+    if principal.kind != "publishable":
+        raise WrongKeyKind("Only a publishable key (pk_…) may be sent in the URL.")
+    return principal
+
+
 AnyKey = Annotated[Principal, Depends(resolve_principal)]
 SecretKey = Annotated[Principal, Depends(require_secret)]
+BeaconKey = Annotated[Principal, Depends(resolve_beacon_principal)]

@@ -63,3 +63,8 @@ class Message(Base):
     llm_error: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # The visitor's rating of an assistant reply (up | down), written by ``feedback``;
+    # rating again replaces it.
+    feedback: Mapped[str | None] = mapped_column(String(8), default=None)
+    feedback_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

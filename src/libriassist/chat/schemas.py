@@ -62,6 +62,9 @@ class MessageOut(BaseModel):
     intent: str | None
     entities: dict[str, list[str]] | None = None
     sources: list[Source]
+    feedback: Literal["up", "down"] | None = Field(
+        default=None, description="The visitor's rating of this reply, if any."
+    )
     created_at: datetime
 
 

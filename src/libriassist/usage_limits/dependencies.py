@@ -1,8 +1,8 @@
 """How routes apply the limits: FastAPI dependencies, never code inside services.
 
-A limited route declares ``ChatRateLimit`` or ``ReadRateLimit``; over the limit the
-request ends with ``429 rate_limited``, otherwise the response carries the RateLimit
-headers (a route that builds its own ``Response`` adds ``window.headers()`` itself).
+A limited route declares ``ChatRateLimit``, ``ReadRateLimit`` or ``EventsRateLimit``;
+over the limit the request ends with ``429 rate_limited``, otherwise the response carries
+the RateLimit headers (a route that builds its own ``Response`` adds ``window.headers()`` itself).
 """
 
 import ipaddress
@@ -92,5 +92,10 @@ async def limit_reads(response: Response, resources: AppResources, ip: ClientIp)
     return _announce(response, await resources.rate_limits.reads(ip))
 
 
+async def limit_events(response: Response, resources: AppResources, ip: ClientIp) -> Window | None:
+    return _announce(response, await resources.rate_limits.events(ip))
+
+
 ChatRateLimit = Annotated[Window | None, Depends(limit_chat)]
 ReadRateLimit = Annotated[Window | None, Depends(limit_reads)]
+EventsRateLimit = Annotated[Window | None, Depends(limit_events)]

@@ -73,6 +73,7 @@ class RateLimits:
         self.chat_per_ip = parse_limits(settings.rate_limit_chat_per_ip)
         self.chat_per_tenant = parse_limits(settings.rate_limit_chat_per_tenant)
         self.reads_per_ip = parse_limits(settings.rate_limit_reads_per_ip)
+        self.events_per_ip = parse_limits(settings.rate_limit_events_per_ip)
         self.order_lookups = parse_limits(settings.rate_limit_order_lookups_per_customer)
         self.order_misses = parse_limits(settings.rate_limit_order_misses)
         self._warned_at = -math.inf
@@ -128,6 +129,10 @@ class RateLimits:
     async def reads(self, ip: str) -> Window | None:
         """The widget's other public endpoints: its configuration, a conversation's history."""
         return await self.hit([Check("ip", self.reads_per_ip, ("reads", "ip", ip_key(ip)))])
+
+    async def events(self, ip: str) -> Window | None:
+        """What the widget reports back: analytics event batches and reply ratings."""
+        return await self.hit([Check("ip", self.events_per_ip, ("events", "ip", ip))])
 
     async def hit_order_lookup(
         self, tenant_id: str, customer_id: str | None, session_id: str | None, ip: str
