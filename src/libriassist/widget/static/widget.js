@@ -143,12 +143,13 @@
     try { localStorage.removeItem(SKEY); } catch (e) { /* blocked */ }
   }
 
-  // null = anonymous. The page may change it (setUserToken), and "continue anonymously"
-  // drops it for this page only.
-  var userToken = user.userToken ? String(user.userToken) : null;
+  // Read at each request: the page may change LIBRIASSIST_CONFIG.userToken or call
+  // setUserToken. "Continue anonymously" drops it for this page until a new one is set.
+  var anonymous = false;
+  function userToken() { return !anonymous && user.userToken ? String(user.userToken) : null; }
   function headers(withSession, extra, asShopper) {
     var h = {'X-API-Key': apiKey};
-    if (asShopper && userToken) h.Authorization = 'Bearer ' + userToken;
+    if (asShopper && userToken()) h.Authorization = 'Bearer ' + userToken();
     if (withSession && session && session.session_token) h['X-Session-Token'] = session.session_token;
     return Object.assign(h, extra);
   }
@@ -209,8 +210,9 @@
     toggle: later(function () { ui.setOpen(!ui.isOpen()); }),
     newConversation: later(function () { ui.reset(); }),
     setUserToken: function (t) {
-      var loggedOut = userToken && !t;
-      userToken = t ? String(t) : null;
+      var loggedOut = userToken() && !t;
+      anonymous = false;
+      user.userToken = t ? String(t) : null;
       // A shopper's conversation is theirs: after logging out it is not shown to whoever
       // uses the browser next.
       if (loggedOut) { if (ui) ui.reset(); else clearSession(); }
@@ -662,7 +664,7 @@
       emit('reauth_required', {reason: reason || null});
       showNotice('invalid_user_token', null, 0, function () {
         if (busy) return;
-        userToken = null;
+        anonymous = true;
         hideNotice();
         resend();
       });
