@@ -114,21 +114,30 @@ def test_page_api_drives_the_widget_and_analytics_are_batched(
     page.close()
 
 
-def test_shopper_token_feedback_and_log_in_again(
-    demo_server: str, demo_keys: dict[str, dict[str, str]], browser: Browser
-) -> None:
-    keys = demo_keys["papyrus"]
-    admin = {"X-API-Key": keys["secret_key"]}
+@pytest.fixture(scope="module")
+def papyrus_secret(demo_server: str, demo_keys: dict[str, dict[str, str]]) -> str:
+    """The demo shop Papyrus signs its shoppers' tokens with this shared secret."""
     secret = secrets.token_urlsafe(32)
     configured = httpx.put(
         f"{demo_server}/api/v1/admin/identity",
-        headers=admin,
+        headers={"X-API-Key": demo_keys["papyrus"]["secret_key"]},
         json={"mode": "hs256", "secret": secret},
     )
     assert configured.status_code == 200, configured.text
-    now = int(time.time())
-    good = jwt.encode({"sub": "alice", "exp": now + 3600}, secret, "HS256")
-    expired = jwt.encode({"sub": "alice", "exp": now - 3600}, secret, "HS256")
+    return secret
+
+
+def shopper_token(secret: str, expires_in: int = 3600) -> str:
+    return jwt.encode({"sub": "alice", "exp": int(time.time()) + expires_in}, secret, "HS256")
+
+
+def test_shopper_token_feedback_and_log_in_again(
+    demo_server: str, demo_keys: dict[str, dict[str, str]], papyrus_secret: str, browser: Browser
+) -> None:
+    keys = demo_keys["papyrus"]
+    admin = {"X-API-Key": keys["secret_key"]}
+    good = shopper_token(papyrus_secret)
+    expired = shopper_token(papyrus_secret, expires_in=-3600)
 
     page = browser.new_page()
     ratings: list[Request] = []
@@ -192,6 +201,47 @@ def test_shopper_token_feedback_and_log_in_again(
     )
     expect(notice).to_have_count(0)
     assert stored_session(page)["session_id"] != logged_in_session["session_id"]
+    page.close()
+
+
+def test_a_shoppers_conversation_is_shown_only_with_their_token(
+    demo_server: str, demo_keys: dict[str, dict[str, str]], papyrus_secret: str, browser: Browser
+) -> None:
+    key = demo_keys["papyrus"]["publishable_key"]
+    token = shopper_token(papyrus_secret)
+    started = httpx.post(
+        f"{demo_server}/api/v1/chat",
+        headers={"X-API-Key": key, "Authorization": f"Bearer {token}", "Origin": demo_server},
+        json={"message": "Quels sont les délais de livraison ?"},
+        timeout=30,
+    )
+    assert started.status_code == 200, started.text
+    stored = {k: started.json()[k] for k in ("session_id", "session_token")}
+    remember = f"localStorage.setItem({json.dumps('libriassist:session:' + key)}, {json.dumps(json.dumps(stored))})"
+    history = '[data-la="message"][data-role="visitor"]'
+
+    # With alice's token the widget shows her conversation; logging out forgets it.
+    page = browser.new_page()
+    page.add_init_script(remember)
+    load(page, f"{demo_server}/demo/papyrus")
+    page.evaluate("t => LibriAssist.setUserToken(t)", token)
+    page.evaluate("LibriAssist.open()")
+    expect(page.locator(history)).to_have_text(["Quels sont les délais de livraison ?"])
+    page.evaluate("LibriAssist.setUserToken(null)")
+    expect(page.locator(history)).to_have_count(0)
+    assert stored_session(page) == {}
+    page.close()
+
+    # Without it the server refuses to read it: the widget starts afresh, without an error.
+    page = browser.new_page()
+    page.add_init_script(remember)
+    load(page, f"{demo_server}/demo/papyrus")
+    assert stored_session(page) == stored
+    page.evaluate("LibriAssist.open()")
+    wait_until(page, lambda: stored_session(page) == {}, "the stored session to be dropped")
+    expect(page.locator(history)).to_have_count(0)
+    expect(page.locator('[data-la="error"]')).to_have_count(0)
+    assert [name for name, _ in seen(page)] == ["open"]
     page.close()
 
 
