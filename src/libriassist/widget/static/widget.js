@@ -6,7 +6,8 @@
  * Options: apiKey (required), backendUrl, language (fr|en|es|ar|ary), position
  * ("bottom-right"|"bottom-left"), primaryColor ("#hex"), userToken. The script tag may carry
  * data-api-key, data-backend-url and data-language instead.
- * Page API: window.LibriAssist.open() / close() / toggle() / newConversation().
+ * Page API (the only global): window.LibriAssist.open() / close() / toggle() /
+ * newConversation() / setUserToken(t) / setLanguage(l) / on(event, fn).
  */
 (function () {
   'use strict';
@@ -19,9 +20,15 @@
     'message_too_long', 'network_error', 'server_error'];
   // Sending the very same message again can only help for these.
   var RETRYABLE = {rate_limited: 1, network_error: 1, server_error: 1};
+  var EVENTS = ['open', 'close', 'message', 'reply', 'error', 'reauth_required'];
+  var BATCH = 50;
 
   var I18N = {
     en: {
+      invalid_user_token: 'Your session has expired. Please log in again.',
+      anon: 'Continue anonymously', rate_wait: 'Too many messages. Please wait {s} s and try again.',
+      up: 'Helpful', down: 'Not helpful', comment: 'What went wrong? (optional)',
+      thanks: 'Thank you for your feedback!',
       title: 'Support', open: 'Open chat', placeholder: 'Type your message…', send: 'Send',
       close: 'Close', newChat: 'New conversation', typing: 'The assistant is typing…',
       retry: 'Retry', sources: 'Sources',
@@ -34,6 +41,10 @@
       server_error: 'Something went wrong. Please try again.'
     },
     fr: {
+      invalid_user_token: 'Votre session a expiré. Veuillez vous reconnecter.',
+      anon: 'Continuer sans compte', rate_wait: 'Trop de messages. Patientez {s} s puis réessayez.',
+      up: 'Utile', down: 'Pas utile', comment: 'Qu’est-ce qui n’allait pas ? (facultatif)',
+      thanks: 'Merci pour votre avis !',
       title: 'Assistance', open: 'Ouvrir la discussion', placeholder: 'Écrivez votre message…',
       send: 'Envoyer', close: 'Fermer', newChat: 'Nouvelle conversation',
       typing: 'L’assistant écrit…', retry: 'Réessayer', sources: 'Sources',
@@ -46,6 +57,10 @@
       server_error: 'Une erreur est survenue. Veuillez réessayer.'
     },
     es: {
+      invalid_user_token: 'Tu sesión ha caducado. Vuelve a iniciar sesión.',
+      anon: 'Continuar sin cuenta', rate_wait: 'Demasiados mensajes. Espera {s} s e inténtalo de nuevo.',
+      up: 'Útil', down: 'No útil', comment: '¿Qué ha fallado? (opcional)',
+      thanks: '¡Gracias por tu opinión!',
       title: 'Asistencia', open: 'Abrir el chat', placeholder: 'Escribe tu mensaje…',
       send: 'Enviar', close: 'Cerrar', newChat: 'Nueva conversación',
       typing: 'El asistente está escribiendo…', retry: 'Reintentar', sources: 'Fuentes',
@@ -58,6 +73,10 @@
       server_error: 'Algo salió mal. Inténtalo de nuevo.'
     },
     ar: {
+      invalid_user_token: 'انتهت صلاحية جلستك. يرجى تسجيل الدخول مجددًا.',
+      anon: 'المتابعة دون تسجيل الدخول', rate_wait: 'رسائل كثيرة جدًا. يرجى الانتظار {s} ثانية ثم المحاولة مجددًا.',
+      up: 'مفيد', down: 'غير مفيد', comment: 'ما المشكلة؟ (اختياري)',
+      thanks: 'شكرًا على ملاحظتك!',
       title: 'المساعدة', open: 'فتح المحادثة', placeholder: 'اكتب رسالتك…', send: 'إرسال',
       close: 'إغلاق', newChat: 'محادثة جديدة', typing: 'المساعد يكتب…',
       retry: 'إعادة المحاولة', sources: 'المصادر',
@@ -70,6 +89,10 @@
       server_error: 'حدث خطأ ما. يرجى المحاولة مجددًا.'
     },
     ary: {
+      invalid_user_token: 'الجلسة ديالك سالات. عافاك دخل للحساب ديالك من جديد.',
+      anon: 'كمّل بلا حساب', rate_wait: 'بزاف ديال الرسائل. تسنى {s} ثانية وعاود جرب.',
+      up: 'مفيد', down: 'ماشي مفيد', comment: 'شنو ماعجبكش؟ (اختياري)',
+      thanks: 'شكرا على الرأي ديالك!',
       title: 'المساعدة', open: 'حل الشات', placeholder: 'كتب الرسالة ديالك…', send: 'صيفط',
       close: 'سد', newChat: 'محادثة جديدة', typing: 'المساعد كيكتب…',
       retry: 'عاود جرب', sources: 'المصادر',
@@ -120,19 +143,29 @@
     try { localStorage.removeItem(SKEY); } catch (e) { /* blocked */ }
   }
 
-  function headers(withSession, extra) {
+  // Read at each request: the page may change LIBRIASSIST_CONFIG.userToken or call
+  // setUserToken. "Continue anonymously" drops it for this page until a new one is set.
+  var anonymous = false;
+  function userToken() { return !anonymous && user.userToken ? String(user.userToken) : null; }
+  function headers(withSession, extra, asShopper) {
     var h = {'X-API-Key': apiKey};
-    if (user.userToken) h.Authorization = 'Bearer ' + user.userToken;
+    if (asShopper && userToken()) h.Authorization = 'Bearer ' + userToken();
     if (withSession && session && session.session_token) h['X-Session-Token'] = session.session_token;
     return Object.assign(h, extra);
   }
-  // Maps a failed response to one of ERRORS (or conversation_not_found, handled by the caller).
-  function errorCode(res) {
-    return res.json().then(function (j) { return j && j.error && j.error.code; }, function () {})
-      .then(function (c) {
-        if (c === 'conversation_not_found' || ERRORS.indexOf(c) >= 0) return c;
-        if (c === 'payload_too_large' || res.status === 413) return 'message_too_long';
-        return res.status === 429 ? 'rate_limited' : 'server_error';
+  // Maps a failed response to {code: one of ERRORS, invalid_user_token (log in again) or
+  // conversation_not_found (handled by the caller), wait: Retry-After seconds, reason}.
+  function failure(res) {
+    return res.json().then(function (j) { return j && j.error; }, function () {})
+      .then(function (e) {
+        var c = e && e.code, d = (e && e.details) || {};
+        var wait = parseInt(res.headers.get('Retry-After'), 10) || 0;
+        if (c === 'invalid_user_token' && d.reauth_required) { /* kept */ }
+        else if (c === 'payload_too_large' || res.status === 413) c = 'message_too_long';
+        else if (c !== 'conversation_not_found' && ERRORS.indexOf(c) < 0) {
+          c = res.status === 429 ? 'rate_limited' : 'server_error';
+        }
+        return {code: c, wait: wait, reason: d.reason};
       });
   }
 
@@ -143,7 +176,7 @@
       var res = await fetch(base + '/api/v1/widget/config',
         {headers: headers(false), signal: ctl.signal, credentials: 'omit'});
       if (res.ok) return {cfg: await res.json()};
-      var code = await errorCode(res);
+      var code = (await failure(res)).code;
       // Meant for whoever installs the widget: visitors only see a friendly notice.
       console.warn('[LibriAssist] Widget configuration refused (' + code + ', HTTP ' + res.status +
         '). Check the API key and that this website\'s origin is allowed for the tenant.');
@@ -165,12 +198,88 @@
 
   function later(fn) { return function () { ready.then(fn); }; }
   var ui = null;
+  var listeners = {};
+  function emit(name, detail) {
+    (listeners[name] || []).slice().forEach(function (fn) {
+      try { fn(detail || {}); } catch (e) { console.error(e); } // the page's bug is not ours
+    });
+  }
   window.LibriAssist = {
     open: later(function () { ui.setOpen(true); }),
     close: later(function () { ui.setOpen(false); }),
     toggle: later(function () { ui.setOpen(!ui.isOpen()); }),
-    newConversation: later(function () { ui.reset(); })
+    newConversation: later(function () { ui.reset(); }),
+    setUserToken: function (t) {
+      var loggedOut = userToken() && !t;
+      anonymous = false;
+      user.userToken = t ? String(t) : null;
+      // A shopper's conversation is theirs: after logging out it is not shown to whoever
+      // uses the browser next.
+      if (loggedOut) { if (ui) ui.reset(); else clearSession(); }
+    },
+    setLanguage: function (l) {
+      var x = langOf(l);
+      if (!x) return console.warn('[LibriAssist] Unknown language: ' + l + ' (use ' + LANGS + ').');
+      hint = x;
+      if (ui) ui.setLang(x);
+    },
+    // Returns a function that removes the listener.
+    on: function (name, fn) {
+      if (EVENTS.indexOf(name) < 0 || typeof fn !== 'function') {
+        return console.warn('[LibriAssist] Unknown event: ' + name + ' (use ' + EVENTS + ').');
+      }
+      (listeners[name] = listeners[name] || []).push(fn);
+      return function () {
+        var i = listeners[name].indexOf(fn);
+        if (i >= 0) listeners[name].splice(i, 1);
+      };
+    }
   };
+
+  // ---------------------------------------------------------------- analytics
+  // Queued and sent in batches; never allowed to disturb the chat, so every failure is
+  // swallowed. The key rides in the query string because a beacon cannot set headers.
+  var EVENTS_URL = base + '/api/v1/analytics/events?key=' + encodeURIComponent(apiKey);
+  var queue = [], flushTimer = null, lang = hint || 'en';
+  var openMs = 0, openSince = 0, reported = false;
+  function track(type, extra) {
+    queue.push(Object.assign({type: type, at: new Date().toISOString(),
+      session_id: session ? session.session_id : null, language: lang}, extra));
+    if (queue.length >= BATCH) flush(false);
+    else if (!flushTimer) flushTimer = setTimeout(function () { flush(false); }, 2000);
+  }
+  function flush(leaving) {
+    clearTimeout(flushTimer);
+    flushTimer = null;
+    while (queue.length) {
+      // A string body makes a text/plain request: no CORS preflight, for fetch or beacon.
+      var body = JSON.stringify({events: queue.splice(0, BATCH)});
+      try {
+        if (leaving && navigator.sendBeacon && navigator.sendBeacon(EVENTS_URL, body)) continue;
+        fetch(EVENTS_URL, {method: 'POST', body: body, keepalive: true, credentials: 'omit'})
+          .catch(function () {});
+      } catch (e) { /* analytics never break the page */ }
+    }
+  }
+  function panelTime(opening) {
+    var now = Date.now();
+    if (openSince) openMs += now - openSince;
+    openSince = opening ? now : 0;
+  }
+  // "hidden" comes first on most unloads, then "pagehide": report once until shown again.
+  function leave() {
+    if (reported) return;
+    reported = true;
+    if (openSince) panelTime(true);
+    if (openMs) track('session_duration', {duration_ms: openMs});
+    openMs = 0;
+    flush(true);
+  }
+  document.addEventListener('visibilitychange', function () {
+    if (document.visibilityState === 'hidden') leave(); else reported = false;
+  });
+  window.addEventListener('pagehide', leave);
+  window.addEventListener('pageshow', function () { reported = false; });
 
   // ---------------------------------------------------------------- DOM helpers
   function h(tag, attrs, kids) {
@@ -342,6 +451,16 @@
     .err span{flex:1}
     .err button{background:#fff;color:#991b1b;border:1px solid #991b1b;border-radius:8px;
       padding:4px 12px;font-size:13.5px}
+    .fb{display:flex;gap:6px;margin-top:6px;white-space:normal}
+    .fb button{background:#fff;border:1px solid #cbd5e1;border-radius:8px;padding:1px 8px;
+      font-size:14px;line-height:1.5}
+    .fb button[aria-pressed=true]{background:#e2e8f0;border-color:#334155}
+    .fbc{display:flex;gap:6px;margin-top:6px}
+    .fbc input{flex:1;min-width:0;font:inherit;font-size:14px;border:1px solid #64748b;
+      border-radius:8px;padding:4px 8px}
+    .fbc button{border:0;border-radius:8px;padding:4px 10px;font-size:13.5px;
+      background:var(--la-p);color:var(--la-on)}
+    .fbt{margin-top:6px;font-size:13.5px;color:#475569;white-space:normal}
     .comp{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;flex:none;
       border-top:1px solid #e2e8f0;padding-bottom:max(10px,env(safe-area-inset-bottom))}
     textarea{flex:1;resize:none;margin:0;font:inherit;font-size:16px;line-height:1.4;color:inherit;
@@ -368,7 +487,7 @@
     var brand = tc.branding || {};
     var enabled = Array.isArray(tc.enabled_languages) ? tc.enabled_languages : null;
     var defLang = langOf(tc.default_language);
-    var lang = hint && (!enabled || enabled.indexOf(hint) >= 0) ? hint : (defLang || hint || 'en');
+    lang = hint && (!enabled || enabled.indexOf(hint) >= 0) ? hint : (defLang || hint || 'en');
     // Without a tenant config we only know what the page hinted; let the server decide otherwise.
     var sendLang = boot.cfg ? lang : hint;
     var T = Object.assign({}, I18N.en, I18N[lang]);
@@ -380,7 +499,7 @@
 
     var open = false, busy = false, historyAsked = false, bootErrShown = false;
     var gen = 0; // bumped by reset(): replies and history of an older conversation are dropped
-    var ctrl = null, greetEl = null, typingEl = null, noticeEl = null;
+    var ctrl = null, greetEl = null, typingEl = null, noticeEl = null, lastNotice = null;
 
     var host = h('div', {id: 'libriassist-root'});
     var root = host.attachShadow({mode: 'open'});
@@ -447,6 +566,53 @@
       if (sources) addSources(el, sources);
       return el;
     }
+    // 👍 at once; 👎 at once too, then an optional comment sent as a second rating that
+    // replaces the first.
+    function addFeedback(msg, id) {
+      if (!id || msg.querySelector('[data-la=feedback]')) return;
+      function btn(rating, glyph) {
+        var b = h('button', {type: 'button', 'data-la': rating, 'aria-pressed': 'false',
+          'aria-label': T[rating], title: T[rating]}, [glyph]);
+        b.addEventListener('click', function () { rate(rating); });
+        return b;
+      }
+      var up = btn('up', '👍'), down = btn('down', '👎'), box = null;
+      var row = h('div', {class: 'fb', 'data-la': 'feedback'}, [up, down]);
+      function rate(rating) {
+        if ((rating === 'up' ? up : down).getAttribute('aria-pressed') === 'true') return;
+        up.setAttribute('aria-pressed', String(rating === 'up'));
+        down.setAttribute('aria-pressed', String(rating === 'down'));
+        sendFeedback(id, rating, null);
+        track('feedback', {message_id: id, rating: rating});
+        if (box) box.remove();
+        box = null;
+        if (rating === 'down') {
+          var field = h('input', {type: 'text', 'data-la': 'comment', maxlength: '1000',
+            placeholder: T.comment, 'aria-label': T.comment});
+          box = h('form', {class: 'fbc'}, [field,
+            h('button', {type: 'submit', 'data-la': 'comment-send'}, [T.send])]);
+          box.addEventListener('submit', function (e) {
+            e.preventDefault();
+            var c = field.value.trim();
+            if (c) sendFeedback(id, 'down', c);
+            var thanks = h('div', {class: 'fbt', role: 'status'}, [T.thanks]);
+            box.replaceWith(thanks);
+            box = null;
+            down.focus();
+          });
+          stick(function () { row.after(box); });
+          field.focus();
+        }
+      }
+      msg.append(row);
+    }
+    function sendFeedback(id, rating, comment) {
+      if (!session) return;
+      fetch(base + '/api/v1/feedback', {method: 'POST', credentials: 'omit', keepalive: true,
+        headers: headers(true, {'Content-Type': 'application/json'}),
+        body: JSON.stringify({message_id: id, rating: rating, comment: comment})
+      }).catch(function () {}); // a lost rating is not worth troubling the visitor
+    }
     function setState(el, state) {
       el.setAttribute('data-state', state);
       el.setAttribute('aria-busy', state === 'streaming' ? 'true' : 'false');
@@ -468,17 +634,40 @@
       stick(function () { list.append(typingEl); });
     }
     function hideTyping() { if (typingEl) typingEl.remove(); }
-    function hideNotice() { if (noticeEl) noticeEl.remove(); noticeEl = null; }
-    function showNotice(code, retry) {
+    function hideNotice() { if (noticeEl) noticeEl.remove(); noticeEl = lastNotice = null; }
+    // retry: sends again; wait: seconds before that can help (Retry-After); anon: drops the
+    // shopper token and sends again.
+    function showNotice(code, retry, wait, anon, quiet) {
       hideNotice();
+      lastNotice = [code, retry, wait, anon];
+      var text = code === 'rate_limited' && wait ? T.rate_wait.replace('{s}', wait) : T[code];
       noticeEl = h('div', {class: 'err', 'data-la': 'error', 'data-code': code, role: 'alert'},
-        [h('span', null, [T[code] || T.server_error])]);
+        [h('span', null, [text || T.server_error])]);
+      if (anon) {
+        var a = h('button', {type: 'button', 'data-la': 'anonymous'}, [T.anon]);
+        a.addEventListener('click', anon);
+        noticeEl.append(a);
+      }
       if (retry) {
         var b = h('button', {type: 'button', 'data-la': 'retry'}, [T.retry]);
         b.addEventListener('click', retry);
+        if (wait) {
+          b.disabled = true;
+          setTimeout(function () { b.disabled = false; }, Math.min(wait, 300) * 1000);
+        }
         noticeEl.append(b);
       }
       stick(function () { list.append(noticeEl); });
+      if (!quiet) emit('error', {code: code});
+    }
+    function askLogIn(reason, resend) {
+      emit('reauth_required', {reason: reason || null});
+      showNotice('invalid_user_token', null, 0, function () {
+        if (busy) return;
+        anonymous = true;
+        hideNotice();
+        resend();
+      });
     }
     function setBusy(v) { busy = v; sendBtn.disabled = v; }
 
@@ -491,6 +680,9 @@
       launcher.setAttribute('aria-label', v ? T.close : T.open);
       openIcon.toggleAttribute('hidden', v);
       shutIcon.toggleAttribute('hidden', !v);
+      panelTime(v);
+      track(v ? 'widget_open' : 'widget_close');
+      emit(v ? 'open' : 'close');
       if (v) {
         if (!historyAsked) { historyAsked = true; loadHistory(); }
         if (boot.err && !bootErrShown) { bootErrShown = true; showNotice(boot.err); }
@@ -507,7 +699,7 @@
       clearSession();
       historyAsked = true; // nothing left to restore
       list.textContent = '';
-      typingEl = noticeEl = null;
+      typingEl = noticeEl = lastNotice = null;
       setBusy(false);
       greet();
       if (open) input.focus();
@@ -518,9 +710,16 @@
       if (!s) return;
       try {
         var res = await fetch(base + '/api/v1/conversations/' + encodeURIComponent(s.session_id),
-          {headers: headers(true), credentials: 'omit'});
+          {headers: headers(true, null, true), credentials: 'omit'});
         if (g !== gen) return;
+        // Also how a conversation started logged in answers without that shopper's token:
+        // start afresh, quietly.
         if (res.status === 404) { if (session === s) clearSession(); return; }
+        if (res.status === 401) {
+          var f = await failure(res);
+          if (g === gen && f.code === 'invalid_user_token') askLogIn(f.reason, loadHistory);
+          return;
+        }
         if (!res.ok) return;
         var j = await res.json();
         if (g !== gen || !j || !Array.isArray(j.messages)) return;
@@ -529,8 +728,10 @@
           if (!m || (m.role !== 'visitor' && m.role !== 'assistant')) return;
           // A reply that failed or was cut off before any text has nothing to show.
           if (m.role === 'assistant' && !m.content) return;
-          frag.append(message(m.role, String(m.content || ''), m.role === 'assistant' ? 'done' : null,
-            m.role === 'assistant' ? m.sources : null));
+          var el = message(m.role, String(m.content || ''), m.role === 'assistant' ? 'done' : null,
+            m.role === 'assistant' ? m.sources : null);
+          if (m.role === 'assistant') addFeedback(el, m.id);
+          frag.append(el);
         });
         // Older than anything typed since opening, newer than the greeting.
         list.insertBefore(frag, greetEl ? greetEl.nextSibling : list.firstChild);
@@ -542,13 +743,14 @@
     async function attempt(text, st, g) {
       var res = await fetch(base + '/api/v1/chat', {
         method: 'POST',
-        headers: headers(true, {'Content-Type': 'application/json', Accept: 'text/event-stream'}),
+        headers: headers(true, {'Content-Type': 'application/json', Accept: 'text/event-stream'},
+          true),
         body: JSON.stringify({message: text, session_id: session ? session.session_id : null,
           language: sendLang || null}),
         signal: ctrl.signal,
         credentials: 'omit'
       });
-      if (!res.ok) return errorCode(res);
+      if (!res.ok) return failure(res);
       function bubble() {
         if (st.el) return;
         hideTyping();
@@ -568,6 +770,7 @@
             saveSession({session_id: d.session_id,
               session_token: d.session_token || (same ? session.session_token : null)});
           }
+          st.id = d.message_id;
         } else if (event === 'delta') {
           if (typeof d.text !== 'string' || !d.text) return;
           bubble();
@@ -579,18 +782,20 @@
         } else if (event === 'done') {
           bubble();
           setState(st.el, 'done');
+          addFeedback(st.el, st.id);
           st.end = 'ok';
+          emit('reply', {message_id: st.id || null, text: st.text});
         } else if (event === 'error') {
-          st.end = String(d.code || 'server_error');
+          st.end = {code: String(d.code || 'server_error')};
           st.streamError = true;
         }
       });
       // A stream cut before "done" may have lost the end of the answer.
-      return st.end === 'ok' ? null : (st.end || 'network_error');
+      return st.end === 'ok' ? null : (st.end || {code: 'network_error'});
     }
 
     async function ask(text, visitorEl) {
-      var g = gen, resent = false, st, code;
+      var g = gen, resent = false, st, fail;
       ctrl = new AbortController();
       setBusy(true);
       hideNotice();
@@ -598,19 +803,23 @@
       try {
         for (;;) {
           st = {text: '', el: null};
-          code = await attempt(text, st, g);
-          if (code !== 'conversation_not_found' || resent || st.text) break;
+          fail = await attempt(text, st, g);
+          if (!fail || fail.code !== 'conversation_not_found' || resent || st.text) break;
           // The stored session is stale (expired or purged): start a new conversation, once.
           resent = true;
           clearSession();
         }
       } catch (e) {
-        code = 'network_error';
+        fail = {code: 'network_error'};
       }
       if (g !== gen) return; // reset() cleared everything meanwhile
       hideTyping();
       setBusy(false);
-      if (!code) return;
+      if (!fail) return;
+      var code = fail.code;
+      if (code === 'invalid_user_token') {
+        return askLogIn(fail.reason, function () { ask(text, visitorEl); });
+      }
       if (ERRORS.indexOf(code) < 0) code = 'server_error';
       if (st.el) setState(st.el, 'error');
       if (code === 'message_too_long' && !input.value) {
@@ -624,7 +833,7 @@
         if (busy) return;
         if (st.el) st.el.remove();
         ask(text, visitorEl);
-      } : null);
+      } : null, code === 'rate_limited' ? fail.wait : 0);
     }
 
     function submit() {
@@ -636,6 +845,8 @@
       var el = message('visitor', text);
       list.append(el);
       list.scrollTop = list.scrollHeight;
+      track('message_sent');
+      emit('message', {text: text});
       ask(text, el);
     }
     function grow() {
@@ -661,7 +872,38 @@
       if (e.key === 'Escape' && open) { e.preventDefault(); setOpen(false); }
     });
 
+    function setLang(l) {
+      if (enabled && enabled.indexOf(l) < 0) {
+        return console.warn('[LibriAssist] Language ' + l + ' is not enabled for this shop.');
+      }
+      lang = sendLang = l;
+      T = Object.assign({}, I18N.en, I18N[l]);
+      panel.lang = l;
+      panel.dir = l === 'ar' || l === 'ary' ? 'rtl' : 'ltr';
+      launcher.setAttribute('aria-label', open ? T.close : T.open);
+      [[newBtn, T.newChat], [closeBtn, T.close], [sendBtn, T.send], [input, T.placeholder]]
+        .forEach(function (x) { x[0].setAttribute('aria-label', x[1]); });
+      newBtn.title = T.newChat;
+      closeBtn.title = T.close;
+      sendBtn.title = T.send;
+      input.placeholder = T.placeholder;
+      if (!brand.title) title.textContent = T.title;
+      list.querySelectorAll('[data-la=up],[data-la=down]').forEach(function (b) {
+        b.title = T[b.dataset.la];
+        b.setAttribute('aria-label', T[b.dataset.la]);
+      });
+      if (typingEl) typingEl.lastChild.textContent = T.typing;
+      if (greetEl) greetEl.remove();
+      greet();
+      if (lastNotice) {
+        var n = lastNotice, at = noticeEl.nextSibling;
+        showNotice(n[0], n[1], n[2], n[3], true);
+        if (at) list.insertBefore(noticeEl, at);
+      }
+      grow();
+    }
+
     greet();
-    ui = {setOpen: setOpen, isOpen: function () { return open; }, reset: reset};
+    ui = {setOpen: setOpen, isOpen: function () { return open; }, reset: reset, setLang: setLang};
   }
 })();
