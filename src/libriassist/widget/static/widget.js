@@ -609,7 +609,8 @@
     function sendFeedback(id, rating, comment) {
       if (!session) return;
       fetch(base + '/api/v1/feedback', {method: 'POST', credentials: 'omit', keepalive: true,
-        headers: headers(true, {'Content-Type': 'application/json'}),
+        // A logged-in shopper's reply can only be rated with their token, as it is read.
+        headers: headers(true, {'Content-Type': 'application/json'}, true),
         body: JSON.stringify({message_id: id, rating: rating, comment: comment})
       }).catch(function () {}); // a lost rating is not worth troubling the visitor
     }
