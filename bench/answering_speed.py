@@ -357,6 +357,11 @@ def product(
         "LIBRIASSIST_LLM_MODEL": "fake",
         "LIBRIASSIST_EMBEDDING_QUERY_CACHE_SIZE": str(cache_size),
         "LIBRIASSIST_MIGRATE_ON_START": "false",
+        # One client on one address sends hundreds of questions a minute: the product's
+        # abuse limits would refuse most of them. Switched off (an empty limit is none).
+        "LIBRIASSIST_RATE_LIMIT_CHAT_PER_SESSION": "",
+        "LIBRIASSIST_RATE_LIMIT_CHAT_PER_IP": "",
+        "LIBRIASSIST_RATE_LIMIT_CHAT_PER_TENANT": "",
         "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
         **(env or {}),
     }
