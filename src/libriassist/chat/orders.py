@@ -15,6 +15,7 @@ from decimal import Decimal
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.chat import replies
 from libriassist.config import Settings
 from libriassist.customers import service as customers_service
 from libriassist.db import session_scope, write_scope
@@ -79,12 +80,12 @@ async def order_reply(
             configured = await identity_service.get_row(session, tenant_id) is not None
         if not configured:
             return None
-        return OrderReply("login_required", _text(LOGIN_REQUIRED, language))
+        return OrderReply("login_required", replies.text(LOGIN_REQUIRED, language))
     limits = access.rate_limits
     try:
         await limits.hit_order_lookup(tenant_id, shopper.customer_id, session_id, access.ip)
     except RateLimited:
-        return OrderReply("limited", _text(LOOKUPS_LIMITED, language))
+        return OrderReply("limited", replies.text(LOOKUPS_LIMITED, language))
     try:
         async with session_scope(maker) as session:
             source = await orders_service.source_for(
@@ -104,16 +105,12 @@ async def order_reply(
     except OrderSourceError as exc:
         # The shop's API is down or answered nonsense: say so, never guess.
         log.warning("order source failed", extra={"tenant_id": tenant_id, "code": exc.code})
-        return OrderReply("unavailable", _text(SOURCE_UNAVAILABLE, language))
+        return OrderReply("unavailable", replies.text(SOURCE_UNAVAILABLE, language))
     for _ in range(found.misses):
         # Someone else's number and a number that exists nowhere: one case, one count
         # each, also beside one of the shopper's own numbers.
         await limits.record_order_miss(tenant_id, shopper.customer_id, session_id, access.ip)
     return OrderReply(found.kind, found.text, len(found.shown))
-
-
-def _text(table: dict[str, str], language: str) -> str:
-    return table.get(language) or table["en"]
 
 
 LOGIN_REQUIRED: dict[str, str] = {
