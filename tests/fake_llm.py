@@ -25,7 +25,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-Kind = Literal["ok", "status", "hang", "die_after", "stall_after", "malformed"]
+# "wire": an "ok" reply written as some servers write their streams: CRLF line ends,
+# comment lines, ``id``/``event`` fields, and a chunk's JSON spread over two ``data`` lines.
+# "error_event": an error object in the stream instead of chunks (as some routers do).
+Kind = Literal[
+    "ok", "status", "hang", "die_after", "stall_after", "malformed", "wire", "error_event"
+]
 
 
 @dataclass
@@ -97,6 +102,9 @@ class FakeLLM:
                 yield b'data: {"id": "x", "choices": [{"delta": {"content": "Hel\n\n'
                 yield b"data: not json at all\n\n"
                 return
+            if turn.kind == "error_event":
+                yield b'data: {"error": {"message": "scripted: overloaded", "code": 503}}\n\n'
+                return
             for i, piece in enumerate(pieces):
                 if turn.kind in ("die_after", "stall_after") and i == turn.after:
                     if turn.kind == "stall_after":
@@ -104,7 +112,10 @@ class FakeLLM:
                     raise ConnectionAbortedError("scripted: the model server died mid-stream")
                 if i:
                     await asyncio.sleep(turn.interval)
-                yield _sse(_chunk(body, {"content": piece}))
+                if turn.kind == "wire":
+                    yield _wire(_chunk(body, {"content": piece}), i)
+                else:
+                    yield _sse(_chunk(body, {"content": piece}))
             yield _sse(_chunk(body, {}, finish="stop"))
             if turn.usage and body.get("stream_options", {}).get("include_usage"):
                 prompt = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
@@ -119,6 +130,14 @@ class FakeLLM:
         except asyncio.CancelledError:
             seen.abandoned = True
             raise
+
+
+def _wire(chunk: dict[str, Any], number: int) -> bytes:
+    head, tail = json.dumps(chunk).split(", ", 1)
+    return (
+        f": keep-alive {number}\r\n\r\nid: {number}\r\nevent: message\r\n"
+        f"data: {head},\r\ndata: {tail}\r\n\r\n"
+    ).encode()
 
 
 def _fill(text: str, body: dict[str, Any]) -> str:

@@ -121,6 +121,33 @@ async def test_a_malformed_stream_falls_back(
     assert (await stored(maker, body["message_id"])).llm_error == "llm_bad_reply"
 
 
+async def test_streams_written_the_way_other_servers_write_them_are_read_whole(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    # CRLF, comment lines, id/event fields, a chunk's JSON over two data lines.
+    fake_llm.script = [Turn("wire", text="Comptez 3 à 5 jours ouvrés [1].")]
+    body = await ask(client, tenant, DELIVERY)
+    assert body["answer"] == "Comptez 3 à 5 jours ouvrés [1]." and body["model"] == "fake-model"
+    assert body["usage"]["estimated"] is False and body["usage"]["completion_tokens"] == 7
+    assert fake_llm.seen[0].finished
+    assert (await stored(maker, body["message_id"])).status == "complete"
+
+
+async def test_an_error_in_the_stream_falls_back(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.script = [Turn("error_event")]
+    body = await ask(client, tenant, DELIVERY)
+    assert body["answer"] == FAQ_ANSWER and body["model"] == "extractive"
+    assert (await stored(maker, body["message_id"])).llm_error == "llm_bad_reply"
+
+
 async def test_a_stream_that_dies_after_the_first_token_is_marked_failed(
     client: httpx.AsyncClient,
     tenant: Tenant,
