@@ -484,7 +484,8 @@
     .fb button[aria-pressed=true]{background:#e2e8f0;border-color:#334155}
     .fbc{display:flex;gap:6px;margin-top:6px}
     .fbc input{flex:1;min-width:0;font:inherit;font-size:14px;border:1px solid #64748b;
-      border-radius:8px;padding:4px 8px}
+      border-radius:8px;padding:4px 8px;color:inherit;background:#fff}
+    ::placeholder{color:#64748b;opacity:1}
     .fbc button{border:0;border-radius:8px;padding:4px 10px;font-size:13.5px;
       background:var(--la-p);color:var(--la-on)}
     .fbt{margin-top:6px;font-size:13.5px;color:#475569;white-space:normal}
@@ -493,7 +494,6 @@
     textarea{flex:1;resize:none;margin:0;font:inherit;font-size:16px;line-height:1.4;color:inherit;
       background:#fff;border:1px solid #64748b;border-radius:10px;padding:9px 11px;height:42px;
       max-height:130px;outline:none}
-    textarea::placeholder{color:#64748b;opacity:1}
     textarea:focus{border-color:var(--la-ring);box-shadow:0 0 0 1px var(--la-ring);outline:none}
     .send{width:42px;height:42px;flex:none;border:0;border-radius:10px;padding:0;display:flex;
       align-items:center;justify-content:center;background:var(--la-p);color:var(--la-on)}
