@@ -348,6 +348,12 @@ def test_the_panel_fills_a_phone_screen(demo_server: str, browser: Browser) -> N
     assert "jours ouvrés" in ask(page, QUESTION)
     assert_on_screen(page, '[data-la="input"]')
     expect(page.locator(REPLY).last).to_be_in_viewport()
+    # Every button can be hit with a finger: at least 24 by 24 CSS pixels (WCAG 2.5.8).
+    sizes = page.locator('[data-la="panel"] button:visible').evaluate_all(
+        "els => els.map(b => [b.getAttribute('data-la'), b.offsetWidth, b.offsetHeight])"
+    )
+    assert {"up", "down", "send", "close"} <= {name for name, _, _ in sizes}
+    assert [s for s in sizes if min(s[1], s[2]) < 24] == []
     page.keyboard.press("Escape")
     expect(page.locator('[data-la="launcher"]')).to_be_visible()
     page.close()

@@ -479,7 +479,7 @@
     .err button{background:#fff;color:#991b1b;border:1px solid #991b1b;border-radius:8px;
       padding:4px 12px;font-size:13.5px}
     .fb{display:flex;gap:6px;margin-top:6px;white-space:normal}
-    .fb button{background:#fff;border:1px solid #64748b;border-radius:8px;padding:1px 8px;
+    .fb button{background:#fff;border:1px solid #64748b;border-radius:8px;padding:2px 9px;
       font-size:14px;line-height:1.5}
     .fb button[aria-pressed=true]{background:#e2e8f0;border-color:#334155}
     .fbc{display:flex;gap:6px;margin-top:6px}
@@ -510,7 +510,8 @@
     .head :focus-visible{outline-color:var(--la-on);outline-offset:-2px}
     .launcher:focus-visible{outline-width:3px;outline-offset:3px}
     @media (max-width:479.98px){.la .panel{inset:0;width:auto;height:auto;max-width:none;
-      max-height:none;border-radius:0}.open .launcher{display:none}}
+      max-height:none;border-radius:0}.open .launcher{display:none}
+      .fbc input{font-size:16px}}
     @media (prefers-reduced-motion:reduce){.typing i,.mic{animation:none!important}
       .launcher{transition:none}}
   `;
