@@ -579,8 +579,8 @@
       title: T.send}, [icon(ICON_SEND, true)]);
     var form = h('form', {class: 'comp'}, [input, micBtn, sendBtn]);
     var panel = h('div', {class: 'panel', id: 'la-panel', 'data-la': 'panel', role: 'dialog',
-      'aria-modal': 'true', 'aria-labelledby': 'la-title', lang: lang, dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr',
-      hidden: ''}, [h('div', {class: 'head'}, [title, speakBtn, newBtn, closeBtn]), list, form]);
+      'aria-modal': 'true', 'aria-labelledby': 'la-title', lang: lang,
+      dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr', hidden: ''}, [h('div', {class: 'head'}, [title, speakBtn, newBtn, closeBtn]), list, form]);
 
     root.append(h('style', null, [CSS]), wrap);
     wrap.append(launcher, panel, live);
@@ -792,7 +792,7 @@
     // Spoken in the reply's own language, sentence by sentence (long utterances get cut off in
     // some browsers); links are left out.
     function speak(text, l) {
-      if (!synth || !speakOn) return;
+      if (!synth || !speakOn || !open || rec) return; // not into the open mic
       hush();
       var tag = VOICE_LANG[l] || VOICE_LANG[lang] || l, base = tag.split('-')[0];
       var voices = synth.getVoices() || [], pick = null;
