@@ -60,6 +60,11 @@ class Branding(BaseModel):
     position: Literal["bottom-right", "bottom-left"] = "bottom-right"
     title: CleanStr | None = Field(default=None, max_length=80)
     logo_url: HttpUrlStr | None = None
+    voice: bool = Field(
+        default=True,
+        description="Offer the widget's microphone and spoken replies where the visitor's "
+        "browser supports them.",
+    )
 
 
 class BrandingUpdate(BaseModel):
@@ -71,6 +76,7 @@ class BrandingUpdate(BaseModel):
     position: Literal["bottom-right", "bottom-left"] | None = None
     title: CleanStr | None = Field(default=None, max_length=80)
     logo_url: HttpUrlStr | None = None
+    voice: bool | None = None
 
     @model_validator(mode="before")
     @classmethod

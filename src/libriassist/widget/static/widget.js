@@ -22,9 +22,17 @@
   var RETRYABLE = {rate_limited: 1, network_error: 1, server_error: 1};
   var EVENTS = ['open', 'close', 'message', 'reply', 'error', 'reauth_required'];
   var BATCH = 50;
+  // Speech locales: Darija has no recogniser or voice of its own in most browsers, Moroccan
+  // Arabic (ar-MA) is the nearest; a voice is then picked by locale, else by language.
+  var VOICE_LANG = {fr: 'fr-FR', en: 'en-US', es: 'es-ES', ar: 'ar-SA', ary: 'ar-MA'};
+  var SPEAK_KEY = 'libriassist:speak';
 
   var I18N = {
     en: {
+      mic: 'Speak your message', listening: 'Listening…', speak: 'Read replies aloud',
+      voice_denied: 'The microphone is not allowed. You can type your message instead.',
+      voice_nospeech: 'I did not hear anything. Try again or type your message.',
+      voice_failed: 'Voice input did not work. You can type your message instead.',
       invalid_user_token: 'Your session has expired. Please log in again.',
       anon: 'Continue anonymously', rate_wait: 'Too many messages. Please wait {s} s and try again.',
       up: 'Helpful', down: 'Not helpful', comment: 'What went wrong? (optional)',
@@ -41,6 +49,10 @@
       server_error: 'Something went wrong. Please try again.'
     },
     fr: {
+      mic: 'Dicter votre message', listening: 'Je vous écoute…', speak: 'Lire les réponses à voix haute',
+      voice_denied: 'Le micro n’est pas autorisé. Vous pouvez écrire votre message.',
+      voice_nospeech: 'Je n’ai rien entendu. Réessayez ou écrivez votre message.',
+      voice_failed: 'La saisie vocale n’a pas fonctionné. Vous pouvez écrire votre message.',
       invalid_user_token: 'Votre session a expiré. Veuillez vous reconnecter.',
       anon: 'Continuer sans compte', rate_wait: 'Trop de messages. Patientez {s} s puis réessayez.',
       up: 'Utile', down: 'Pas utile', comment: 'Qu’est-ce qui n’allait pas ? (facultatif)',
@@ -57,6 +69,10 @@
       server_error: 'Une erreur est survenue. Veuillez réessayer.'
     },
     es: {
+      mic: 'Dictar tu mensaje', listening: 'Te escucho…', speak: 'Leer las respuestas en voz alta',
+      voice_denied: 'El micrófono no está permitido. Puedes escribir tu mensaje.',
+      voice_nospeech: 'No he oído nada. Inténtalo de nuevo o escribe tu mensaje.',
+      voice_failed: 'La entrada de voz no ha funcionado. Puedes escribir tu mensaje.',
       invalid_user_token: 'Tu sesión ha caducado. Vuelve a iniciar sesión.',
       anon: 'Continuar sin cuenta', rate_wait: 'Demasiados mensajes. Espera {s} s e inténtalo de nuevo.',
       up: 'Útil', down: 'No útil', comment: '¿Qué ha fallado? (opcional)',
@@ -73,6 +89,10 @@
       server_error: 'Algo salió mal. Inténtalo de nuevo.'
     },
     ar: {
+      mic: 'إملاء الرسالة بالصوت', listening: 'جارٍ الاستماع…', speak: 'قراءة الردود بصوت عالٍ',
+      voice_denied: 'الميكروفون غير مسموح به. يمكنك كتابة رسالتك بدلًا من ذلك.',
+      voice_nospeech: 'لم أسمع شيئًا. حاول مجددًا أو اكتب رسالتك.',
+      voice_failed: 'لم يعمل الإدخال الصوتي. يمكنك كتابة رسالتك بدلًا من ذلك.',
       invalid_user_token: 'انتهت صلاحية جلستك. يرجى تسجيل الدخول مجددًا.',
       anon: 'المتابعة دون تسجيل الدخول', rate_wait: 'رسائل كثيرة جدًا. يرجى الانتظار {s} ثانية ثم المحاولة مجددًا.',
       up: 'مفيد', down: 'غير مفيد', comment: 'ما المشكلة؟ (اختياري)',
@@ -89,6 +109,10 @@
       server_error: 'حدث خطأ ما. يرجى المحاولة مجددًا.'
     },
     ary: {
+      mic: 'كتب الرسالة بالصوت', listening: 'كنسمع ليك…', speak: 'قرا الأجوبة بالصوت',
+      voice_denied: 'الميكرو ماشي مسموح ليه. تقدر تكتب الرسالة ديالك.',
+      voice_nospeech: 'ما سمعت والو. عاود جرب ولا كتب الرسالة ديالك.',
+      voice_failed: 'الصوت ما خدمش. تقدر تكتب الرسالة ديالك.',
       invalid_user_token: 'الجلسة ديالك سالات. عافاك دخل للحساب ديالك من جديد.',
       anon: 'كمّل بلا حساب', rate_wait: 'بزاف ديال الرسائل. تسنى {s} ثانية وعاود جرب.',
       up: 'مفيد', down: 'ماشي مفيد', comment: 'شنو ماعجبكش؟ (اختياري)',
@@ -303,6 +327,9 @@
   var ICON_CHAT = 'M5 3h14a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H10l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
   var ICON_X = 'M6 6l12 12M18 6L6 18';
   var ICON_PLUS = 'M12 5v14M5 12h14';
+  var ICON_MIC = 'M12 3a3 3 0 0 0-3 3v5a3 3 0 0 0 6 0V6a3 3 0 0 0-3-3zM5.5 11a6.5 6.5 0 0 0 13 0M12 17.5V21';
+  var ICON_SPK = 'M11 5L6 9H3v6h3l5 4zM15.5 8.5a5 5 0 0 1 0 7M18.5 5.5a9 9 0 0 1 0 13';
+  var ICON_MUTE = 'M11 5L6 9H3v6h3l5 4zM16 9.5l5 5M21 9.5l-5 5';
   var ICON_SEND = 'M3.4 20.4l17.45-7.48a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 ' +
     '.5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z';
 
@@ -452,12 +479,13 @@
     .err button{background:#fff;color:#991b1b;border:1px solid #991b1b;border-radius:8px;
       padding:4px 12px;font-size:13.5px}
     .fb{display:flex;gap:6px;margin-top:6px;white-space:normal}
-    .fb button{background:#fff;border:1px solid #cbd5e1;border-radius:8px;padding:1px 8px;
+    .fb button{background:#fff;border:1px solid #64748b;border-radius:8px;padding:2px 9px;
       font-size:14px;line-height:1.5}
     .fb button[aria-pressed=true]{background:#e2e8f0;border-color:#334155}
     .fbc{display:flex;gap:6px;margin-top:6px}
     .fbc input{flex:1;min-width:0;font:inherit;font-size:14px;border:1px solid #64748b;
-      border-radius:8px;padding:4px 8px}
+      border-radius:8px;padding:4px 8px;color:inherit;background:#fff}
+    ::placeholder{color:#64748b;opacity:1}
     .fbc button{border:0;border-radius:8px;padding:4px 10px;font-size:13.5px;
       background:var(--la-p);color:var(--la-on)}
     .fbt{margin-top:6px;font-size:13.5px;color:#475569;white-space:normal}
@@ -466,19 +494,26 @@
     textarea{flex:1;resize:none;margin:0;font:inherit;font-size:16px;line-height:1.4;color:inherit;
       background:#fff;border:1px solid #64748b;border-radius:10px;padding:9px 11px;height:42px;
       max-height:130px;outline:none}
-    textarea::placeholder{color:#64748b;opacity:1}
     textarea:focus{border-color:var(--la-ring);box-shadow:0 0 0 1px var(--la-ring);outline:none}
     .send{width:42px;height:42px;flex:none;border:0;border-radius:10px;padding:0;display:flex;
       align-items:center;justify-content:center;background:var(--la-p);color:var(--la-on)}
     .send svg{width:20px;height:20px}
     .send:disabled{opacity:.55;cursor:default}
+    .mic{width:42px;height:42px;flex:none;border:1px solid #64748b;border-radius:10px;padding:0;
+      display:flex;align-items:center;justify-content:center;background:#fff;color:#334155}
+    .mic svg{width:20px;height:20px}
+    .mic[aria-pressed=true]{background:#b91c1c;border-color:#b91c1c;color:#fff;
+      animation:la-p 1.5s infinite}
+    @keyframes la-p{50%{box-shadow:0 0 0 4px rgba(185,28,28,.3)}}
     [dir=rtl] .send svg{transform:scaleX(-1)}
     :focus-visible{outline:2px solid var(--la-ring);outline-offset:2px}
     .head :focus-visible{outline-color:var(--la-on);outline-offset:-2px}
     .launcher:focus-visible{outline-width:3px;outline-offset:3px}
     @media (max-width:479.98px){.la .panel{inset:0;width:auto;height:auto;max-width:none;
-      max-height:none;border-radius:0}.open .launcher{display:none}}
-    @media (prefers-reduced-motion:reduce){.typing i{animation:none}.launcher{transition:none}}
+      max-height:none;border-radius:0}.open .launcher{display:none}
+      .fbc input{font-size:16px}}
+    @media (prefers-reduced-motion:reduce){.typing i,.mic{animation:none!important}
+      .launcher{transition:none}}
   `;
 
   // ---------------------------------------------------------------- UI
@@ -500,6 +535,12 @@
     var open = false, busy = false, historyAsked = false, bootErrShown = false;
     var gen = 0; // bumped by reset(): replies and history of an older conversation are dropped
     var ctrl = null, greetEl = null, typingEl = null, noticeEl = null, lastNotice = null;
+    // Voice, where the browser has it and the tenant did not turn it off.
+    var voice = brand.voice !== false;
+    var Recognition = voice && (window.SpeechRecognition || window.webkitSpeechRecognition);
+    var synth = voice && window.SpeechSynthesisUtterance && window.speechSynthesis;
+    var rec = null, speakOn = false;
+    try { speakOn = localStorage.getItem(SPEAK_KEY) === '1'; } catch (e) { /* blocked */ }
 
     var host = h('div', {id: 'libriassist-root'});
     var root = host.attachShadow({mode: 'open'});
@@ -519,19 +560,30 @@
       'aria-label': T.newChat, title: T.newChat}, [icon(ICON_PLUS)]);
     var closeBtn = h('button', {type: 'button', class: 'ib', 'data-la': 'close',
       'aria-label': T.close, title: T.close}, [icon(ICON_X)]);
+    var spkOn = icon(ICON_SPK), spkOff = icon(ICON_MUTE);
+    var speakBtn = h('button', {type: 'button', class: 'ib', 'data-la': 'speak',
+      'aria-pressed': String(speakOn), 'aria-label': T.speak, title: T.speak}, [spkOn, spkOff]);
+    var micBtn = h('button', {type: 'button', class: 'mic', 'data-la': 'mic', 'aria-pressed': 'false',
+      'aria-label': T.mic, title: T.mic}, [icon(ICON_MIC)]);
+    speakBtn.hidden = !synth;
+    micBtn.hidden = !Recognition;
     var title = h('h2', {class: 'title', id: 'la-title'}, [brand.title || T.title]);
-    var list = h('div', {class: 'list', 'data-la': 'messages', role: 'log', 'aria-live': 'polite'});
+    // Streamed text is not announced token by token: each finished reply is put, once, in
+    // the live region below.
+    var list = h('div', {class: 'list', 'data-la': 'messages'});
+    var live = h('div', {class: 'sr', 'data-la': 'live', role: 'status', 'aria-live': 'polite',
+      'aria-atomic': 'true'});
     var input = h('textarea', {'data-la': 'input', rows: '1', placeholder: T.placeholder,
       'aria-label': T.placeholder});
     var sendBtn = h('button', {type: 'submit', class: 'send', 'data-la': 'send', 'aria-label': T.send,
       title: T.send}, [icon(ICON_SEND, true)]);
-    var form = h('form', {class: 'comp'}, [input, sendBtn]);
+    var form = h('form', {class: 'comp'}, [input, micBtn, sendBtn]);
     var panel = h('div', {class: 'panel', id: 'la-panel', 'data-la': 'panel', role: 'dialog',
-      'aria-labelledby': 'la-title', lang: lang, dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr',
-      hidden: ''}, [h('div', {class: 'head'}, [title, newBtn, closeBtn]), list, form]);
+      'aria-modal': 'true', 'aria-labelledby': 'la-title', lang: lang,
+      dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr', hidden: ''}, [h('div', {class: 'head'}, [title, speakBtn, newBtn, closeBtn]), list, form]);
 
     root.append(h('style', null, [CSS]), wrap);
-    wrap.append(launcher, panel);
+    wrap.append(launcher, panel, live);
     document.body.appendChild(host);
 
     // Follow the newest text unless the visitor scrolled up to read.
@@ -672,6 +724,112 @@
     }
     function setBusy(v) { busy = v; sendBtn.disabled = v; }
 
+    // ---- voice: dictation fills the box (the visitor reads it, then sends), replies are
+    // read aloud when the visitor asked for it.
+    function listen() {
+      if (rec) {
+        // Stopped by the visitor: what was heard so far still arrives, then "end".
+        try { rec.stop(); } catch (e) { stopListening(); }
+        return;
+      }
+      hush();
+      var r, before = input.value.trim();
+      try {
+        r = new Recognition();
+        r.lang = VOICE_LANG[lang] || lang;
+        r.interimResults = true;
+        r.continuous = false;
+        r.maxAlternatives = 1;
+        r.onresult = function (e) {
+          if (rec !== r) return;
+          var said = '', done = true;
+          for (var i = 0; i < e.results.length; i++) {
+            said += e.results[i][0].transcript;
+            done = done && e.results[i].isFinal;
+          }
+          input.value = (before ? before + ' ' : '') + said.trim();
+          input.toggleAttribute('data-interim', !done);
+          grow();
+        };
+        r.onerror = function (e) {
+          if (rec !== r || e.error === 'aborted') return;
+          stopListening();
+          showNotice(e.error === 'not-allowed' || e.error === 'service-not-allowed' ? 'voice_denied'
+            : e.error === 'no-speech' ? 'voice_nospeech' : 'voice_failed');
+        };
+        r.onend = function () { if (rec === r) stopListening(); };
+        if (lastNotice && /^voice_/.test(lastNotice[0])) hideNotice();
+        rec = r;
+        r.start();
+      } catch (e) {
+        rec = null;
+        return showNotice('voice_failed');
+      }
+      micState(true);
+    }
+    function stopListening() {
+      var r = rec;
+      if (!r) return;
+      rec = null;
+      micState(false);
+      input.removeAttribute('data-interim');
+      try { r.abort(); } catch (e) { /* already over */ }
+    }
+    function micState(on) {
+      micBtn.setAttribute('aria-pressed', String(on));
+      micBtn.setAttribute('data-state', on ? 'listening' : 'idle');
+      input.placeholder = on ? T.listening : T.placeholder;
+      if (!on && open) input.focus();
+    }
+    function setSpeak(v) {
+      speakOn = v;
+      speakBtn.setAttribute('aria-pressed', String(v));
+      spkOn.toggleAttribute('hidden', !v);
+      spkOff.toggleAttribute('hidden', v);
+      if (!v) hush();
+    }
+    function hush() { if (synth) synth.cancel(); }
+    // Spoken in the reply's own language, sentence by sentence (long utterances get cut off in
+    // some browsers); links are left out.
+    function speak(text, l) {
+      if (!synth || !speakOn || !open || rec) return; // not into the open mic
+      hush();
+      var tag = VOICE_LANG[l] || VOICE_LANG[lang] || l, base = tag.split('-')[0];
+      var voices = synth.getVoices() || [], pick = null;
+      voices.forEach(function (v) {
+        var vl = String(v.lang).replace('_', '-').toLowerCase();
+        if (vl === tag.toLowerCase()) { if (!pick || pick.x) pick = {v: v}; }
+        else if (!pick && vl.split('-')[0] === base) pick = {v: v, x: 1};
+      });
+      var clean = text.replace(URL_RE, ' ').replace(/[*_`#>|]+/g, ' ').replace(/\s+/g, ' ').trim();
+      var parts = clean.match(/[^.!?؟\n]+[.!?؟]*/g) || [], chunk = '';
+      function say(t) {
+        var u = new window.SpeechSynthesisUtterance(t.trim());
+        u.lang = tag;
+        if (pick) u.voice = pick.v;
+        synth.speak(u);
+      }
+      parts.forEach(function (p) {
+        if (chunk && (chunk + p).length > 200) { say(chunk); chunk = ''; }
+        chunk += p;
+      });
+      if (chunk.trim()) say(chunk);
+    }
+    function announce(text) { live.replaceChildren(h('p', null, [text])); }
+
+    // Tab and Shift+Tab go round the open panel's controls.
+    function trap(e) {
+      var f = Array.prototype.filter.call(panel.querySelectorAll('button,textarea,input,a[href]'),
+        function (el) { return !el.disabled && el.getClientRects().length > 0; });
+      if (!f.length) return;
+      var at = root.activeElement, first = f[0], last = f[f.length - 1];
+      var out = !panel.contains(at);
+      if (e.shiftKey ? out || at === first : out || at === last) {
+        e.preventDefault();
+        (e.shiftKey ? last : first).focus();
+      }
+    }
+
     function setOpen(v) {
       if (v === open) return;
       open = v;
@@ -690,6 +848,8 @@
         list.scrollTop = list.scrollHeight;
         input.focus();
       } else {
+        stopListening();
+        hush();
         launcher.focus();
       }
     }
@@ -697,6 +857,8 @@
     function reset() {
       gen++;
       if (ctrl) ctrl.abort();
+      stopListening();
+      hush();
       clearSession();
       historyAsked = true; // nothing left to restore
       list.textContent = '';
@@ -772,6 +934,7 @@
               session_token: d.session_token || (same ? session.session_token : null)});
           }
           st.id = d.message_id;
+          st.lang = langOf(d.language);
         } else if (event === 'delta') {
           if (typeof d.text !== 'string' || !d.text) return;
           bubble();
@@ -785,6 +948,8 @@
           setState(st.el, 'done');
           addFeedback(st.el, st.id);
           st.end = 'ok';
+          announce(st.text);
+          speak(st.text, st.lang);
           emit('reply', {message_id: st.id || null, text: st.text});
         } else if (event === 'error') {
           st.end = {code: String(d.code || 'server_error')};
@@ -840,6 +1005,8 @@
     function submit() {
       var text = input.value.trim();
       if (!text || busy) return;
+      stopListening();
+      hush();
       input.value = '';
       grow();
       hideNotice();
@@ -860,6 +1027,11 @@
     launcher.addEventListener('click', function () { setOpen(!open); });
     closeBtn.addEventListener('click', function () { setOpen(false); });
     newBtn.addEventListener('click', reset);
+    micBtn.addEventListener('click', listen);
+    speakBtn.addEventListener('click', function () {
+      setSpeak(!speakOn);
+      try { localStorage.setItem(SPEAK_KEY, speakOn ? '1' : '0'); } catch (e) { /* blocked */ }
+    });
     form.addEventListener('submit', function (e) { e.preventDefault(); submit(); });
     input.addEventListener('input', grow);
     input.addEventListener('keydown', function (e) {
@@ -871,6 +1043,7 @@
     });
     wrap.addEventListener('keydown', function (e) {
       if (e.key === 'Escape' && open) { e.preventDefault(); setOpen(false); }
+      if (e.key === 'Tab' && open) trap(e);
     });
 
     function setLang(l) {
@@ -882,11 +1055,13 @@
       panel.lang = l;
       panel.dir = l === 'ar' || l === 'ary' ? 'rtl' : 'ltr';
       launcher.setAttribute('aria-label', open ? T.close : T.open);
-      [[newBtn, T.newChat], [closeBtn, T.close], [sendBtn, T.send], [input, T.placeholder]]
-        .forEach(function (x) { x[0].setAttribute('aria-label', x[1]); });
-      newBtn.title = T.newChat;
-      closeBtn.title = T.close;
-      sendBtn.title = T.send;
+      stopListening();
+      [[newBtn, T.newChat], [closeBtn, T.close], [sendBtn, T.send], [micBtn, T.mic],
+        [speakBtn, T.speak]].forEach(function (x) {
+        x[0].setAttribute('aria-label', x[1]);
+        x[0].title = x[1];
+      });
+      input.setAttribute('aria-label', T.placeholder);
       input.placeholder = T.placeholder;
       if (!brand.title) title.textContent = T.title;
       list.querySelectorAll('[data-la=up],[data-la=down]').forEach(function (b) {
@@ -905,6 +1080,7 @@
     }
 
     greet();
+    setSpeak(speakOn);
     ui = {setOpen: setOpen, isOpen: function () { return open; }, reset: reset, setLang: setLang};
   }
 })();
