@@ -1,11 +1,13 @@
 """The demo pages, anonymous and logged in as each shop's demo shopper."""
 
+import asyncio
 import dataclasses
 import json
 import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from libriassist.demo import shopper as demo_shopper
 from libriassist.demo.service import demo_root, demo_tenant_ids, read_keys
 from libriassist.identity.errors import InvalidUserToken
 from libriassist.identity.jwks import JwksCache
+from libriassist.identity.schemas import Shopper
 from libriassist.identity.tokens import TokenRules, verify
 from libriassist.orders.service import parse_file
 from tests.widget.conftest import ask
@@ -73,7 +76,14 @@ def test_every_demo_tenant_has_a_shopper_with_orders_the_importer_accepts() -> N
         assert {"log_in", "log_out", "signed_in"} <= set(shopper.labels)
 
 
-async def test_a_minted_token_names_the_demo_shopper_and_expires_soon() -> None:
+def checked_by_the_server(token: str, rules: TokenRules) -> Shopper:
+    """The server's own check, on a loop of its own (Playwright's sync API runs one in this
+    thread once a browser test has started)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, verify(token, rules, JwksCache())).result()
+
+
+def test_a_minted_token_names_the_demo_shopper_and_expires_soon() -> None:
     shopper = demo_shopper.load(shop_folder("dar-argan"))
     rules = TokenRules(
         algorithm="HS256",
@@ -85,7 +95,7 @@ async def test_a_minted_token_names_the_demo_shopper_and_expires_soon() -> None:
     )
     now = int(time.time())
     token = demo_shopper.mint(rules, shopper, now)
-    checked = await verify(token, rules, JwksCache())
+    checked = checked_by_the_server(token, rules)
     assert (checked.customer_id, checked.name, checked.email) == (
         shopper.customer_id,
         shopper.name,
@@ -98,7 +108,7 @@ async def test_a_minted_token_names_the_demo_shopper_and_expires_soon() -> None:
     # Signed with the tenant's secret and no other.
     other = dataclasses.replace(rules, secret="t" * 48)
     with pytest.raises(InvalidUserToken) as refused:
-        await verify(token, other, JwksCache())
+        checked_by_the_server(token, other)
     assert refused.value.reason == "bad_signature"
 
 
@@ -138,6 +148,29 @@ def test_setting_up_the_demo_again_keeps_keys_login_and_orders(
         headers={"X-API-Key": keys["secret_key"]},
     ).json()
     assert sorted(o["order_number"] for o in orders) == sorted(order_numbers("casa-olivar"))
+
+
+def test_the_logged_in_page_signs_with_the_tenants_current_secret(
+    demo_server: str, demo_keys: dict[str, dict[str, str]]
+) -> None:
+    keys = demo_keys["casa-olivar"]
+    admin = {"X-API-Key": keys["secret_key"]}
+    url = f"{demo_server}/demo/casa-olivar/shopper"
+    # The shop stops signing with a shared secret: no token can be made for the page.
+    assert httpx.delete(f"{demo_server}/api/v1/admin/identity", headers=admin).status_code == 204
+    refused = httpx.get(url)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "demo_shopper_unavailable"
+    # A new secret: the page signs with it at once.
+    secret = "n" * 40
+    put = httpx.put(
+        f"{demo_server}/api/v1/admin/identity",
+        headers=admin,
+        json={"mode": "hs256", "secret": secret},
+    )
+    assert put.status_code == 200, put.text
+    token = httpx.get(url).text.split('"userToken": "', 1)[1].split('"', 1)[0]
+    assert jwt.decode(token, secret, algorithms=["HS256"])["sub"] == "demo-shopper"
 
 
 def _env() -> dict[str, str]:
