@@ -1,9 +1,11 @@
 """The demo shopper of each demo tenant: a shop login (HS256), a few orders, and tokens.
 
-Each demo tenant's site "signs" its shoppers' tokens with a shared HS256 secret, set up
-once through the identity service (stored encrypted like any tenant's) and kept on later
-runs. The logged-in demo page reads that secret back at each load and signs a fresh,
-short-lived token for the demo shopper, as a shop's server would for its own customer.
+Each demo tenant's site "signs" its shoppers' tokens with a shared HS256 secret, stored
+through the identity service (encrypted like any tenant's). A readable HS256 secret is
+kept on later runs; without one (none yet, or an admin switched to JWKS) a new one is
+generated. The logged-in demo page reads the tenant's current secret at each load and
+signs a fresh, short-lived token for the demo shopper, as a shop's server would for its
+own customer.
 
 ``orders.json`` is an orders import file (docs/integration-orders.md) whose dates are
 whole days from today (``-3``: three days ago), so the demo's parcels are always recent.
