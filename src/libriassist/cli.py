@@ -1081,7 +1081,7 @@ def demo(
         out = []
         for tenant_id in demo_service.demo_tenant_ids():
             keys, report = await demo_service.setup_tenant(
-                maker, tenant_id, origins, settings.data_dir, embedder
+                maker, tenant_id, origins, settings, embedder
             )
             out.append((tenant_id, keys, report))
         return out
@@ -1093,6 +1093,7 @@ def demo(
     for tenant_id, keys, report in results:
         changed = sum(1 for f in report.files if f.status in ("ingested", "updated"))
         typer.echo(f"\n  {tenant_id}: {base}/demo/{tenant_id}")
+        typer.echo(f"    logged in        {base}/demo/{tenant_id}/shopper")
         typer.echo(f"    publishable key  {keys['publishable_key']}")
         typer.echo(f"    secret key       {keys['secret_key']}")
         typer.echo(f"    knowledge        {len(report.files)} files ({changed} new or changed)")

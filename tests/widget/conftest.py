@@ -88,8 +88,10 @@ def browser() -> Iterator[Browser]:
 
 
 def ask(page: Page, question: str) -> str:
+    replies = page.locator('[data-la="message"][data-role="assistant"]:not([data-greeting])')
+    # The new reply, not the last one already there (a second question in a conversation).
+    reply = replies.nth(replies.count())
     page.locator('[data-la="input"]').fill(question)
     page.keyboard.press("Enter")
-    reply = page.locator('[data-la="message"][data-role="assistant"]:not([data-greeting])').last
     expect(reply).to_have_attribute("data-state", "done", timeout=30_000)
     return reply.inner_text()

@@ -152,9 +152,10 @@ def test_shopper_token_feedback_and_log_in_again(
     page.locator('[data-la="launcher"]').click()
     ask(page, "Quels sont les délais de livraison ?")
 
-    # The server saw alice's token: she is now one of the shop's customers.
+    # The server saw alice's token: she is now one of the shop's customers (beside the
+    # demo shopper, when the logged-in demo page was used first).
     customers = httpx.get(f"{demo_server}/api/v1/admin/customers", headers=admin).json()
-    assert [c["customer_id"] for c in customers["customers"]] == ["alice"]
+    assert "alice" in [c["customer_id"] for c in customers["customers"]]
     replies = [d for name, d in seen(page) if name == "reply"]
     assert [name for name, _ in seen(page)] == ["open", "message", "reply"]
     message_id = replies[0]["message_id"]

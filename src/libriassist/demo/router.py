@@ -1,11 +1,14 @@
-"""Demo pages: each looks like the shop's own site and embeds the widget as a customer would."""
+"""Demo pages: each looks like the shop's own site and embeds the widget as a customer would.
+
+``/demo/{tenant}`` is an anonymous visitor; ``/demo/{tenant}/shopper`` is the shop's demo
+shopper, logged in, whose token the page passes to the widget.
+"""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from libriassist.api import AppResources
+from libriassist.api import AppResources, DbSession
 from libriassist.demo import service as demo_service
-from libriassist.errors import NotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,19 +24,33 @@ async def demo_index() -> HTMLResponse:
 
 
 @router.get("/demo/{tenant_id}")
-async def demo_page(tenant_id: str, request: Request, resources: AppResources) -> HTMLResponse:
-    template = (
-        demo_service.page_template(tenant_id)
-        if tenant_id in demo_service.demo_tenant_ids()
-        else None
-    )
-    keys = demo_service.read_keys(resources.settings.data_dir).get(tenant_id)
-    if template is None or keys is None:
-        raise NotFound(
-            f"No demo page '{tenant_id}'. Run `libriassist demo` to create the demo tenants."
-        )
-    backend = str(request.base_url).rstrip("/")
-    html = template.replace("{{PUBLISHABLE_KEY}}", keys["publishable_key"]).replace(
-        "{{BACKEND_URL}}", backend
+async def demo_page(
+    tenant_id: str, request: Request, resources: AppResources, session: DbSession
+) -> HTMLResponse:
+    return await _page(tenant_id, request, resources, session, logged_in=False)
+
+
+@router.get("/demo/{tenant_id}/shopper")
+async def demo_shopper_page(
+    tenant_id: str, request: Request, resources: AppResources, session: DbSession
+) -> HTMLResponse:
+    return await _page(tenant_id, request, resources, session, logged_in=True)
+
+
+async def _page(
+    tenant_id: str,
+    request: Request,
+    resources: AppResources,
+    session: DbSession,
+    *,
+    logged_in: bool,
+) -> HTMLResponse:
+    html = await demo_service.render_page(
+        session,
+        tenant_id,
+        resources.settings.data_dir,
+        str(request.base_url).rstrip("/"),
+        resources.secret_box,
+        logged_in=logged_in,
     )
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -1,9 +1,11 @@
-"""Create (idempotently) the demo tenants, their knowledge bases and their keys.
+"""Create (idempotently) the demo tenants, their knowledge bases, keys and demo shopper,
+and fill in their pages.
 
 Keys are stored hashed, so the demo keeps its own copy of the demo tenants' keys in
 ``DATA_DIR/demo-keys.json`` to print them and to put the publishable key in the pages.
 """
 
+import html
 import json
 import os
 from importlib import resources as package_files
@@ -14,10 +16,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
+from libriassist.config import Settings
 from libriassist.db import write_scope
-from libriassist.errors import TenantNotFound
+from libriassist.demo import shopper as demo_shopper
+from libriassist.errors import NotFound, TenantNotFound
+from libriassist.kit.secrets import SecretBox
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.schemas import IngestReport
+from libriassist.llm_config import service as llm_service
 from libriassist.platform import service as platform_service
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.schemas import KeyKind, TenantSettings, TenantUpdate
@@ -66,18 +72,22 @@ async def setup_tenant(
     maker: async_sessionmaker[AsyncSession],
     tenant_id: str,
     origins: list[str],
-    data_dir: Path,
+    settings: Settings,
     embedder: Embedder,
 ) -> tuple[dict[str, str], IngestReport]:
     """Create or refresh one demo tenant; returns its keys and the ingest report."""
     folder = demo_root() / "tenants" / tenant_id
     spec: dict[str, Any] = json.loads((folder / "tenant.json").read_text(encoding="utf-8"))
     spec.pop("id", None)
-    settings = TenantSettings.model_validate({**spec, "allowed_origins": origins})
+    tenant = TenantSettings.model_validate({**spec, "allowed_origins": origins})
+    data_dir = settings.data_dir
     keys = read_keys(data_dir)
     async with write_scope(maker) as session:
         keys[tenant_id] = await _tenant_and_keys(
-            session, tenant_id, settings, keys.get(tenant_id, {})
+            session, tenant_id, tenant, keys.get(tenant_id, {})
+        )
+        await demo_shopper.set_up(
+            session, tenant_id, folder, llm_service.secret_box_for(settings), settings
         )
     _write_keys(data_dir, keys)
     with package_files.as_file(folder / "kb") as kb_path:
@@ -106,3 +116,53 @@ async def _tenant_and_keys(
                 issued = await tenants_service.rotate_key(session, tenant_id, kind)
                 mine[f"{kind}_key"] = issued.key
     return mine
+
+
+# --- pages --------------------------------------------------------------------------
+
+
+async def render_page(
+    session: AsyncSession,
+    tenant_id: str,
+    data_dir: Path,
+    backend: str,
+    box: SecretBox,
+    *,
+    logged_in: bool,
+) -> str:
+    """The shop's page with the widget's snippet; logged in, with a fresh shopper token."""
+    template = page_template(tenant_id) if tenant_id in demo_tenant_ids() else None
+    keys = read_keys(data_dir).get(tenant_id)
+    if template is None or keys is None:
+        raise NotFound(
+            f"No demo page '{tenant_id}'. Run `libriassist demo` to create the demo tenants."
+        )
+    shopper = demo_shopper.load(demo_root() / "tenants" / tenant_id)
+    config: dict[str, str] = {"apiKey": keys["publishable_key"], "backendUrl": backend}
+    if logged_in:
+        config["userToken"] = await demo_shopper.token_for(session, tenant_id, shopper, box)
+    return (
+        template.replace("{{WIDGET_CONFIG}}", _script_json(config))
+        .replace("{{ACCOUNT}}", _account(tenant_id, shopper, logged_in))
+        .replace("{{BACKEND_URL}}", html.escape(backend))
+    )
+
+
+def _account(tenant_id: str, shopper: demo_shopper.DemoShopper, logged_in: bool) -> str:
+    """The shop header's fake login: it switches between the two demo pages."""
+    labels = {k: html.escape(v) for k, v in shopper.labels.items()}
+    if not logged_in:
+        return (
+            f'<a class="demo-account" data-demo="log-in" href="/demo/{tenant_id}/shopper">'
+            f"👤 {labels['log_in']}</a>"
+        )
+    who = labels["signed_in"].replace("{name}", html.escape(shopper.name))
+    return (
+        f'<span class="demo-account" data-demo="account">👤 {who} · '
+        f'<a data-demo="log-out" href="/demo/{tenant_id}">{labels["log_out"]}</a></span>'
+    )
+
+
+def _script_json(value: dict[str, str]) -> str:
+    # Inside <script>: no "</script>" or "<!--" can come out of a value.
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
