@@ -1,5 +1,7 @@
 """Visitors rate the assistant's replies of their own conversation, and only those."""
 
+import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -186,3 +188,28 @@ async def test_a_logged_in_shoppers_reply_needs_that_shopper(
     )
     assert rated.status_code == 204
     assert (await stored(maker, chat["message_id"])).feedback == "up"
+
+
+async def test_ratings_and_analytics_written_at_once_all_succeed(
+    client: httpx.AsyncClient, tenant: Tenant, maker: async_sessionmaker[AsyncSession]
+) -> None:
+    # The widget sends its analytics batch and a rating at about the same moment. On
+    # SQLite a rating that read before the batch committed could not write afterwards
+    # ("database is locked", a 500).
+    chat = await start_conversation(client, tenant)
+    token, reply_id = chat["session_token"], chat["message_id"]
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    batch = {"events": [{"type": "widget_open", "at": now}] * 20}
+
+    async def both(rating: str) -> list[int]:
+        responses = await asyncio.gather(
+            rate(client, tenant, token, message_id=reply_id, rating=rating),
+            client.post("/api/v1/analytics/events", json=batch, headers=tenant.widget_headers()),
+            rate(client, tenant, token, message_id=reply_id, rating=rating, comment="ok"),
+            client.post("/api/v1/analytics/events", json=batch, headers=tenant.widget_headers()),
+        )
+        return [r.status_code for r in responses]
+
+    for n in range(15):
+        assert await both("up" if n % 2 else "down") == [204, 202, 204, 202]
+    assert (await stored(maker, reply_id)).feedback == "down"

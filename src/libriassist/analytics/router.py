@@ -5,8 +5,9 @@ from fastapi import APIRouter, Query, Request
 
 from libriassist.analytics import service as analytics_service
 from libriassist.analytics.schemas import EventOut, EventsAccepted, EventsSummary, EventType
-from libriassist.api import DbSession
+from libriassist.api import AppResources, DbSession
 from libriassist.auth.dependencies import BeaconKey, SecretKey
+from libriassist.db import write_scope
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.usage_limits.dependencies import EventsRateLimit, UsageClock
 from libriassist.usage_limits.errors import LIMITED_RESPONSES
@@ -42,14 +43,15 @@ async def receive_events(
     request: Request,
     _: EventsRateLimit,
     principal: BeaconKey,
-    session: DbSession,
+    resources: AppResources,
     clock: UsageClock,
 ) -> EventsAccepted:
     """The widget's usage events. The publishable key goes in `X-API-Key` or, for
     `sendBeacon`, in the `key` query parameter. All stored, or none (`422 invalid_events`
     names each bad event's index and field)."""
     batch = analytics_service.parse_batch(await request.body())
-    accepted = await analytics_service.record(session, principal.tenant_id, batch, clock())
+    async with write_scope(resources.sessionmaker) as session:  # queued with other writers
+        accepted = await analytics_service.record(session, principal.tenant_id, batch, clock())
     return EventsAccepted(accepted=accepted)
 
 

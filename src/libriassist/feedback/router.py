@@ -2,8 +2,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 
-from libriassist.api import DbSession
+from libriassist.api import AppResources
 from libriassist.auth.dependencies import AnyKey
+from libriassist.db import write_scope
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.feedback import service as feedback_service
 from libriassist.feedback.schemas import FeedbackIn
@@ -19,7 +20,7 @@ async def rate_reply(
     body: FeedbackIn,
     _: EventsRateLimit,
     principal: AnyKey,
-    session: DbSession,
+    resources: AppResources,
     shopper: OptionalShopper,
     clock: UsageClock,
     session_token: Annotated[
@@ -30,6 +31,10 @@ async def rate_reply(
     """Rate an assistant reply up or down, with an optional comment; rating again
     replaces the earlier rating. Anything but a reply of the session's own conversation
     is `404 message_not_found`."""
-    await feedback_service.rate_reply(
-        session, principal.tenant_id, body, session_token, shopper, clock()
-    )
+    # A writer from its first read (SQLite: a reader that then writes fails when another
+    # writer, an analytics batch say, committed in between), opened only once the shopper
+    # token is checked, so a slow key server never holds the write lock.
+    async with write_scope(resources.sessionmaker) as session:
+        await feedback_service.rate_reply(
+            session, principal.tenant_id, body, session_token, shopper, clock()
+        )
