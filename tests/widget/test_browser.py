@@ -47,3 +47,29 @@ def test_widget_script_fits_its_size_budget() -> None:
 
     source = (ROOT / "src" / "libriassist" / "widget" / "static" / "widget.js").read_bytes()
     assert len(gzip.compress(source, compresslevel=9)) <= 30 * 1024
+
+
+def test_the_only_global_the_widget_defines_is_libriassist(
+    demo_server: str, browser: Browser, demo_keys: dict[str, dict[str, str]]
+) -> None:
+    # A bare page of the demo's own origin (allowed for the demo tenants): anything new on
+    # `window` after the widget has loaded, opened and answered came from the widget.
+    page = browser.new_page()
+    key = demo_keys["papyrus"]["publishable_key"]
+    html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
+      <script>window.__before = Object.getOwnPropertyNames(window);</script></head><body>
+      <script>window.LIBRIASSIST_CONFIG = {{apiKey: "{key}", backendUrl: "{demo_server}"}};
+      </script><script src="{demo_server}/widget.js"></script></body></html>"""
+    page.route(
+        f"{demo_server}/bare-page",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=html),
+    )
+    page.goto(f"{demo_server}/bare-page")
+    page.locator('[data-la="launcher"]').click()
+    assert "jours ouvrés" in ask(page, "Quels sont les délais de livraison ?")
+    added = page.evaluate(
+        """() => Object.getOwnPropertyNames(window)
+            .filter(name => !window.__before.includes(name))"""
+    )
+    assert sorted(added) == ["LIBRIASSIST_CONFIG", "LibriAssist", "__before"]
+    page.close()
