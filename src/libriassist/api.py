@@ -16,7 +16,7 @@ from libriassist.ai.embedder import Embedder
 from libriassist.ai.llm import LLMClients
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache
-from libriassist.db import session_scope
+from libriassist.db import session_scope, write_scope
 from libriassist.identity.jwks import JwksCache
 from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
@@ -61,6 +61,17 @@ async def get_session(resources: AppResources) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_write_session(resources: AppResources) -> AsyncIterator[AsyncSession]:
+    # A writer from its first statement, for changes that read, then write: on SQLite a
+    # deferred transaction whose snapshot another writer (a visitor's message) committed
+    # past cannot write any more ("database is locked"). Not for routes that open
+    # transactions of their own, nor for ones that call the network: the write lock is
+    # held until the handler returns.
+    async with write_scope(resources.sessionmaker) as session:
+        yield session
+
+
 # scope="function": the transaction commits when the handler returns, before the response
 # is sent, so a failed commit is reported to the client instead of silently lost.
 DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSession = Annotated[AsyncSession, Depends(get_write_session, scope="function")]

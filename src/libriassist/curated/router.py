@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.curated import service as curated_service
 from libriassist.curated.schemas import CuratedAnswerIn, CuratedAnswerOut, CuratedAnswerUpdate
@@ -56,6 +56,6 @@ async def update_curated(
 
 
 @router.delete("/{answer_id}", status_code=204)
-async def delete_curated(answer_id: str, principal: SecretKey, session: DbSession) -> Response:
+async def delete_curated(answer_id: str, principal: SecretKey, session: WriteSession) -> Response:
     await curated_service.delete_answer(session, principal.tenant_id, answer_id)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from libriassist.api import DbSession
+from libriassist.api import DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.customers import service as customers_service
 from libriassist.customers.schemas import CustomerErased, CustomerExport, CustomerPage
@@ -43,7 +43,7 @@ async def export_customer(
 
 @router.delete("/{customer_id:path}", response_model=CustomerErased)
 async def erase_customer(
-    customer_id: str, principal: SecretKey, session: DbSession
+    customer_id: str, principal: SecretKey, session: WriteSession
 ) -> CustomerErased:
     """Erase the profile and the customer's conversations with their messages, at once."""
     return await customers_service.erase(session, principal.tenant_id, customer_id)

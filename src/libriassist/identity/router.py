@@ -4,7 +4,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES, ERROR_SCHEMA
 from libriassist.identity import service as identity_service
@@ -40,7 +40,7 @@ async def put_identity(
 
 
 @router.delete("/admin/identity", status_code=204)
-async def delete_identity(principal: SecretKey, session: DbSession) -> Response:
+async def delete_identity(principal: SecretKey, session: WriteSession) -> Response:
     """Forget the settings (and the secret): tokens are refused until set again."""
     await identity_service.reset(session, principal.tenant_id)
     return Response(status_code=204)

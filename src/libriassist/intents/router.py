@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.intents import service as intents_service
@@ -57,6 +57,6 @@ async def update_intent(
 
 
 @router.delete("/{intent_id}", status_code=204)
-async def delete_intent(intent_id: str, principal: SecretKey, session: DbSession) -> Response:
+async def delete_intent(intent_id: str, principal: SecretKey, session: WriteSession) -> Response:
     await intents_service.delete_intent(session, principal.tenant_id, intent_id)
     return Response(status_code=204)

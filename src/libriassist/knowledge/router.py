@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from libriassist.api import AppResources, DbSession, Resources
+from libriassist.api import AppResources, DbSession, Resources, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.db import session_scope
 from libriassist.errors import ERROR_RESPONSES, AppError, InvalidRequest
@@ -127,7 +127,9 @@ async def show_document(
 
 
 @router.delete("/documents/{document_id}", status_code=204)
-async def delete_document(document_id: str, principal: SecretKey, session: DbSession) -> Response:
+async def delete_document(
+    document_id: str, principal: SecretKey, session: WriteSession
+) -> Response:
     await knowledge_service.delete_document(session, principal.tenant_id, document_id)
     return Response(status_code=204)
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.kit.secrets import SecretUnreadable
@@ -33,7 +33,7 @@ async def put_llm(
 
 
 @router.delete("", status_code=204)
-async def delete_llm(principal: SecretKey, session: DbSession) -> Response:
+async def delete_llm(principal: SecretKey, session: WriteSession) -> Response:
     """Back to the platform's default model (and forget the stored key)."""
     await llm_service.reset(session, principal.tenant_id)
     return Response(status_code=204)

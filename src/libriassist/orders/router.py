@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES, ERROR_SCHEMA, InvalidRequest
 from libriassist.orders import service as orders_service
@@ -66,7 +66,7 @@ async def put_source(
 
 
 @router.delete("/source", status_code=204)
-async def delete_source(principal: SecretKey, session: DbSession) -> Response:
+async def delete_source(principal: SecretKey, session: WriteSession) -> Response:
     """Back to the built-in table (the API's settings and secret are forgotten)."""
     await orders_service.reset_source(session, principal.tenant_id)
     return Response(status_code=204)
@@ -150,7 +150,7 @@ async def list_orders(
 
 
 @router.delete("/{order_number}", status_code=204)
-async def delete_order(order_number: str, principal: SecretKey, session: DbSession) -> Response:
+async def delete_order(order_number: str, principal: SecretKey, session: WriteSession) -> Response:
     """Delete one imported order (its number compared as orders/numbers.py says)."""
     await orders_service.delete_order(session, principal.tenant_id, order_number)
     return Response(status_code=204)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from libriassist.api import DbSession
+from libriassist.api import DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.tenants import service as tenants_service
@@ -29,7 +29,7 @@ async def get_tenant(principal: SecretKey, session: DbSession) -> TenantOut:
 
 @router.patch("/tenant", response_model=TenantOut)
 async def update_tenant(
-    changes: TenantUpdate, principal: SecretKey, session: DbSession
+    changes: TenantUpdate, principal: SecretKey, session: WriteSession
 ) -> TenantOut:
     tenant = await tenants_service.update_tenant(session, principal.tenant_id, changes)
     return TenantOut.model_validate(tenant)
@@ -64,12 +64,12 @@ async def list_keys(principal: SecretKey, session: DbSession) -> list[ApiKeyOut]
 
 
 @router.post("/keys/{kind}/rotate", response_model=IssuedKey)
-async def rotate_key(kind: KeyKind, principal: SecretKey, session: DbSession) -> IssuedKey:
+async def rotate_key(kind: KeyKind, principal: SecretKey, session: WriteSession) -> IssuedKey:
     """Revoke every active key of this kind at once and return a new one (shown only now)."""
     return await tenants_service.rotate_key(session, principal.tenant_id, kind)
 
 
 @router.delete("/keys/{key_id}", response_model=ApiKeyOut)
-async def revoke_key(key_id: str, principal: SecretKey, session: DbSession) -> ApiKeyOut:
+async def revoke_key(key_id: str, principal: SecretKey, session: WriteSession) -> ApiKeyOut:
     key = await tenants_service.revoke_key(session, principal.tenant_id, key_id)
     return ApiKeyOut.model_validate(key)

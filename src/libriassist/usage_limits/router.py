@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from libriassist.api import AppResources, DbSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.errors import ERROR_RESPONSES
 from libriassist.usage_limits import service as usage_service
@@ -40,7 +40,7 @@ async def get_quotas(
 
 @router.put("/quotas", response_model=QuotasOut)
 async def put_quotas(
-    body: QuotasIn, principal: SecretKey, session: DbSession, resources: AppResources
+    body: QuotasIn, principal: SecretKey, session: WriteSession, resources: AppResources
 ) -> QuotasOut:
     """Set the tenant's own monthly caps, e.g. to bound what its model costs. The
     platform's ceilings still apply: the lower one wins."""
