@@ -62,8 +62,17 @@ READ_WIDGET = """() => {
     pageImages: document.querySelectorAll('img[src=x], iframe, svg[onload]').length,
   };
 }"""
-# What may appear in the list of messages: the widget's own markup and nothing injected.
-ALLOWED_ELEMENTS = {"a", "b", "button", "div", "form", "input", "li", "span", "ul"}
+# What may appear in the list of messages: the widget's own markup, what the Markdown subset
+# of replies makes (docs/widget.md), and nothing injected.
+ALLOWED_ELEMENTS = {"a", "b", "button", "div", "form", "input", "li", "span", "ul"} | {
+    "br",
+    "code",
+    "em",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+}
 
 
 def read_widget(page: Page) -> dict[str, Any]:

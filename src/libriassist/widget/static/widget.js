@@ -345,20 +345,196 @@
     a.textContent = label;
     return a;
   }
-  // Plain text (pre-wrap keeps line breaks) with bare URLs made clickable. Markdown is shown
-  // as written for now; a renderer must keep building nodes, never HTML strings.
-  var URL_RE = /https?:\/\/[^\s<>"'`]+/gi;
-  function fillText(node, text) {
-    node.textContent = '';
-    var last = 0, m;
-    URL_RE.lastIndex = 0;
-    while ((m = URL_RE.exec(text))) {
-      var url = m[0].replace(/[.,;:!?'"»)\]}*_]+$/, '');
-      var href = safeUrl(url);
-      node.append(text.slice(last, m.index), href ? link(href, url) : url);
-      last = URL_RE.lastIndex = m.index + url.length;
+  // ---------------------------------------------------------------- Markdown subset
+  // Replies may use **bold**, *italic*, `code`, ``` blocks, "- " and "1. " lists, # lines
+  // (shown bold), [links](url) and bare http(s) URLs. Everything is built as nodes with text
+  // set as text, never parsed as HTML, so markup in a reply stays visible text; and a link
+  // is made only for an absolute http(s) or mailto URL, written plainly: anything else
+  // (javascript:, data:, relative, "//host", entities, hidden control characters) stays text.
+  function safeHref(u) {
+    if (!/^(https?:\/\/[^/\\]|mailto:[^/\\])/i.test(u) || /[\s\x00-\x1f\x7f-\x9f\\]/.test(u)) {
+      return null;
     }
-    node.append(text.slice(last));
+    try {
+      var x = new URL(u);
+      return /^(https?|mailto):$/.test(x.protocol) ? x.href : null;
+    } catch (e) { return null; }
+  }
+  var FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+  var ITEM = /^ {0,3}(?:([-*])|(\d{1,9})\.)[ \t]+(.*)$/;
+  var HEADING = /^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;
+  var BARE = /https?:\/\/[^\s<>"'`]+/iy;
+  var PUNCT = /[\p{P}\p{S}]/u;
+
+  function markdown(text) {
+    var out = document.createDocumentFragment(), lines = text.split(/\r\n?|\n/);
+    var para = null, list = null, li = null, m;
+    // Ends the paragraph or list item being read; a blank line keeps the list open for a
+    // next item ("1. a", "", "2. b" is one list).
+    function close(keepList) {
+      if (para) inline(li || out.appendChild(h('p')), para.join('\n'));
+      para = li = null;
+      if (!keepList) list = null;
+    }
+    for (var i = 0; i < lines.length; i++) {
+      var l = lines[i];
+      if ((m = FENCE.exec(l)) && (m[1][0] === '~' || m[2].indexOf('`') < 0)) {
+        close();
+        var code = [], f;
+        while (++i < lines.length) {
+          f = FENCE.exec(lines[i]);
+          if (f && f[1][0] === m[1][0] && f[1].length >= m[1].length && !f[2].trim()) break;
+          code.push(lines[i]);
+        }
+        out.append(h('pre', null, [h('code', null, [code.join('\n')])]));
+      } else if (!l.trim()) {
+        close(true);
+      } else if ((m = ITEM.exec(l))) {
+        var tag = m[1] ? 'ul' : 'ol';
+        close(true);
+        if (!list || list.localName !== tag) {
+          var start = tag === 'ol' && +m[2] !== 1 ? {start: String(+m[2])} : null;
+          list = out.appendChild(h(tag, start));
+        }
+        li = list.appendChild(h('li'));
+        para = [m[3]];
+      } else if ((m = HEADING.exec(l))) {
+        close();
+        inline(out.appendChild(h('p')).appendChild(h('strong')), m[1]);
+      } else {
+        if (li && !/^[ \t]/.test(l)) close(); // an indented line continues the item
+        if (!para) { para = []; list = null; }
+        para.push(l.trim());
+      }
+    }
+    close();
+    return out;
+  }
+
+  // 2 = space (or the edge of the text), 1 = punctuation, 0 = anything else.
+  function kind(c) { return c === undefined || /\s/.test(c) ? 2 : PUNCT.test(c) ? 1 : 0; }
+  function addText(el, t) {
+    t.split('\n').forEach(function (p, k) {
+      if (k) el.append(h('br'));
+      if (p) el.append(p);
+    });
+  }
+  // Drops trailing punctuation a sentence puts after a URL; keeps a ")" the URL opened.
+  function trimUrl(u) {
+    var extra = (u.match(/\)/g) || []).length - (u.match(/\(/g) || []).length;
+    for (;;) {
+      var c = u[u.length - 1];
+      if (/[.,;:!?'"»\]}*_~]/.test(c) || (c === ')' && extra-- > 0)) u = u.slice(0, -1);
+      else return u;
+    }
+  }
+  // One pass, linear: code spans, links and bare URLs are cut out where they start;
+  // * and _ runs go on a stack per character and a closing run wraps what follows its
+  // opener (CommonMark's flanking rules, so snake_case and 2*3*4 stay as written).
+  function inline(parent, s, inLink) {
+    var text = '', stacks = {'*': [], '_': []}, noCloser = {}, match = {}, open = [], i, c;
+    for (i = 0; i < s.length && !inLink; i++) {
+      c = s[i];
+      if (c === '\\') i++;
+      else if (c === '[') open.push(i);
+      else if (c === ']' && open.length) match[open.pop()] = i;
+    }
+    function flush() { if (text) addText(parent, text); text = ''; }
+    for (i = 0; i < s.length;) {
+      c = s[i];
+      var n = 1, j, k;
+      while (s[i + n] === c && (c === '`' || c === '*' || c === '_')) n++;
+      if (c === '\\' && /[!-/:-@[-`{-~]/.test(s[i + 1] || '')) {
+        text += s[i + 1];
+        i += 2;
+      } else if (c === '`') {
+        var run = s.substr(i, n);
+        for (j = noCloser[n] ? -1 : s.indexOf(run, i + n); j >= 0; j = s.indexOf(run, k)) {
+          for (k = j; s[k] === '`';) k++;
+          if (k - j === n) break;
+        }
+        if (j < 0) {
+          noCloser[n] = 1; // none after here, nor after any later run of this length
+          text += run;
+          i += n;
+        } else {
+          var body = s.slice(i + n, j).replace(/\n/g, ' ');
+          if (/^ .*[^ ].* $/.test(body)) body = body.slice(1, -1);
+          flush();
+          parent.append(h('code', null, [body]));
+          i = j + n;
+        }
+      } else if (c === '[' && match[i] && s[match[i] + 1] === '(') {
+        j = match[i];
+        var depth = 0, href = null;
+        for (k = j + 2; k < s.length && k < j + 2050 && !/\s/.test(s[k]); k++) {
+          if (s[k] === '(') depth++;
+          else if (s[k] === ')' && !depth--) { href = safeHref(s.slice(j + 2, k)); break; }
+        }
+        if (href) {
+          flush();
+          var a = parent.appendChild(link(href, ''));
+          inline(a, s.slice(i + 1, j) || href, true);
+          i = k + 1;
+        } else {
+          text += c;
+          i++;
+        }
+      } else if ((c === 'h' || c === 'H') && !inLink && !/[\p{L}\p{N}]/u.test(s[i - 1] || '')) {
+        BARE.lastIndex = i;
+        var url = (BARE.exec(s) || [''])[0], to = trimUrl(url), ok = to && safeHref(to);
+        if (ok) {
+          flush();
+          parent.append(link(ok, to));
+          i += to.length;
+        } else {
+          text += c;
+          i++;
+        }
+      } else if (c === '*' || c === '_') {
+        var before = kind(s[i - 1]), after = kind(s[i + n]);
+        var left = after < 2 && (!after || before), right = before < 2 && (!before || after);
+        var canOpen = c === '*' ? left : left && (!right || before === 1);
+        var canClose = c === '*' ? right : right && (!left || after === 1);
+        var st = stacks[c], other = stacks[c === '*' ? '_' : '*'], len = n;
+        flush();
+        var node = parent.appendChild(document.createTextNode(s.substr(i, n)));
+        while (canClose && n && st.length) {
+          var o = st[st.length - 1], use = n > 1 && o.n > 1 ? 2 : 1;
+          var el = h(use === 2 ? 'strong' : 'em');
+          while (o.node.nextSibling && o.node.nextSibling !== node) el.append(o.node.nextSibling);
+          parent.insertBefore(el, node);
+          o.node.data = o.node.data.slice(use);
+          node.data = node.data.slice(use);
+          n -= use;
+          if (!(o.n -= use)) st.pop();
+          // An opener of the other kind inside the pair can no longer be closed.
+          while (other.length && other[other.length - 1].at > o.at) other.pop();
+        }
+        if (n && canOpen) st.push({node: node, n: n, at: i});
+        i += len;
+      } else {
+        text += c;
+        i++;
+      }
+    }
+    flush();
+    return parent;
+  }
+  function fillText(node, text) { node.replaceChildren(markdown(String(text))); }
+  // A rendered reply as plain text: blocks and line breaks as new lines; for speech, also
+  // without links written as bare URLs and without citation markers like [1].
+  function plainText(node, forSpeech) {
+    var c = node.cloneNode(true);
+    c.querySelectorAll('br').forEach(function (b) { b.replaceWith('\n'); });
+    c.querySelectorAll('p,li,pre').forEach(function (b) { b.append('\n'); });
+    if (forSpeech) {
+      c.querySelectorAll('a').forEach(function (a) {
+        if (/^(https?:|mailto:)/i.test(a.textContent)) a.remove();
+      });
+    }
+    var t = c.textContent.trim();
+    return forSpeech ? t.replace(/[ \t]*\[\d{1,3}\]/g, '').replace(/[ \t]+(?=[.,;:!?؟،])/g, '') : t;
   }
 
   // ---------------------------------------------------------------- SSE
@@ -458,6 +634,13 @@
     .msg[data-role=assistant]{align-self:flex-start;background:#f1f5f9}
     .msg[data-state=error]{box-shadow:inset 0 0 0 1px #dc2626}
     .msg a{color:inherit;text-decoration:underline}
+    .txt>*{margin:0}.txt>*+*{margin-top:.5em}
+    .txt ul,.txt ol{padding:0;padding-inline-start:1.4em}
+    .txt code{font:13.5px/1.4 ui-monospace,Menlo,Consolas,monospace;background:rgba(15,23,42,.08);
+      border-radius:4px;padding:0 3px}
+    .txt pre{white-space:pre;overflow-x:auto;background:rgba(15,23,42,.06);border-radius:8px;
+      padding:8px 10px}
+    .txt pre code{background:none;padding:0}
     .src{margin-top:8px;padding-top:6px;border-top:1px solid #cbd5e1;font-size:13.5px;
       white-space:normal}
     .src b{display:block;color:#475569;font-weight:600}
@@ -613,6 +796,8 @@
       // dir=auto: a French answer in an Arabic panel (or the reverse) keeps its own direction.
       var el = h('div', {class: 'msg', 'data-la': 'message', 'data-role': role, 'data-state': state,
         dir: 'auto'}, [body]);
+      // The visitor's own words are shown exactly as typed (a "*" or "_" in an order
+      // reference stays put); replies, greetings and history render the Markdown subset.
       if (role === 'visitor') body.textContent = text;
       else fillText(body, text);
       if (sources) addSources(el, sources);
@@ -790,7 +975,7 @@
     }
     function hush() { if (synth) synth.cancel(); }
     // Spoken in the reply's own language, sentence by sentence (long utterances get cut off in
-    // some browsers); links are left out.
+    // some browsers). Takes the rendered text (plainText): no Markdown signs, no bare links.
     function speak(text, l) {
       if (!synth || !speakOn || !open || rec) return; // not into the open mic
       hush();
@@ -801,8 +986,7 @@
         if (vl === tag.toLowerCase()) { if (!pick || pick.x) pick = {v: v}; }
         else if (!pick && vl.split('-')[0] === base) pick = {v: v, x: 1};
       });
-      var clean = text.replace(URL_RE, ' ').replace(/[*_`#>|]+/g, ' ').replace(/\s+/g, ' ').trim();
-      var parts = clean.match(/[^.!?؟\n]+[.!?؟]*/g) || [], chunk = '';
+      var parts = text.match(/[^.!?؟\n]+[.!?؟]*/g) || [], chunk = '';
       function say(t) {
         var u = new window.SpeechSynthesisUtterance(t.trim());
         u.lang = tag;
@@ -810,8 +994,9 @@
         synth.speak(u);
       }
       parts.forEach(function (p) {
+        p = p.replace(/\s+/g, ' ').trim();
         if (chunk && (chunk + p).length > 200) { say(chunk); chunk = ''; }
-        chunk += p;
+        chunk += (chunk && p ? ' ' : '') + p;
       });
       if (chunk.trim()) say(chunk);
     }
@@ -922,40 +1107,55 @@
         stick(function () { list.append(st.el); });
         if (st.sources) addSources(st.el, st.sources);
       }
-      await readSSE(res, function (event, raw) {
-        if (g !== gen) return;
-        var d;
-        try { d = JSON.parse(raw); } catch (e) { return; }
-        if (!d || typeof d !== 'object') return;
-        if (event === 'meta') {
-          if (d.session_id) {
-            var same = session && session.session_id === d.session_id;
-            saveSession({session_id: d.session_id,
-              session_token: d.session_token || (same ? session.session_token : null)});
-          }
-          st.id = d.message_id;
-          st.lang = langOf(d.language);
-        } else if (event === 'delta') {
-          if (typeof d.text !== 'string' || !d.text) return;
-          bubble();
-          st.text += d.text;
+      // Each paint renders the whole text so far, once per frame at most however many deltas
+      // arrive: a long reply costs its length per frame, not per delta.
+      function paint() {
+        cancelAnimationFrame(st.frame);
+        st.frame = 0;
+        if (st.el && st.shown !== st.text) {
+          st.shown = st.text;
           stick(function () { fillText(st.el.firstChild, st.text); });
-        } else if (event === 'sources') {
-          st.sources = d.sources;
-          if (st.el) stick(function () { addSources(st.el, st.sources); });
-        } else if (event === 'done') {
-          bubble();
-          setState(st.el, 'done');
-          addFeedback(st.el, st.id);
-          st.end = 'ok';
-          announce(st.text);
-          speak(st.text, st.lang);
-          emit('reply', {message_id: st.id || null, text: st.text});
-        } else if (event === 'error') {
-          st.end = {code: String(d.code || 'server_error')};
-          st.streamError = true;
         }
-      });
+      }
+      try {
+        await readSSE(res, function (event, raw) {
+          if (g !== gen) return;
+          var d;
+          try { d = JSON.parse(raw); } catch (e) { return; }
+          if (!d || typeof d !== 'object') return;
+          if (event === 'meta') {
+            if (d.session_id) {
+              var same = session && session.session_id === d.session_id;
+              saveSession({session_id: d.session_id,
+                session_token: d.session_token || (same ? session.session_token : null)});
+            }
+            st.id = d.message_id;
+            st.lang = langOf(d.language);
+          } else if (event === 'delta') {
+            if (typeof d.text !== 'string' || !d.text) return;
+            bubble();
+            st.text += d.text;
+            if (!st.frame) st.frame = requestAnimationFrame(paint);
+          } else if (event === 'sources') {
+            st.sources = d.sources;
+            if (st.el) stick(function () { addSources(st.el, st.sources); });
+          } else if (event === 'done') {
+            bubble();
+            paint();
+            setState(st.el, 'done');
+            addFeedback(st.el, st.id);
+            st.end = 'ok';
+            announce(plainText(st.el.firstChild));
+            speak(plainText(st.el.firstChild, true), st.lang);
+            emit('reply', {message_id: st.id || null, text: st.text});
+          } else if (event === 'error') {
+            st.end = {code: String(d.code || 'server_error')};
+            st.streamError = true;
+          }
+        });
+      } finally {
+        if (g === gen) paint(); // what arrived before a cut, too
+      }
       // A stream cut before "done" may have lost the end of the answer.
       return st.end === 'ok' ? null : (st.end || {code: 'network_error'});
     }
