@@ -1,5 +1,7 @@
 """The demo, as a visitor sees it: real server process, real headless Chromium."""
 
+import json
+
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -72,4 +74,64 @@ def test_the_only_global_the_widget_defines_is_libriassist(
             .filter(name => !window.__before.includes(name))"""
     )
     assert sorted(added) == ["LIBRIASSIST_CONFIG", "LibriAssist", "__before"]
+    page.close()
+
+
+def test_the_visitor_picks_the_language_in_the_widget_and_it_is_kept(
+    demo_server: str, browser: Browser
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(f"{demo_server}/demo/dar-argan")
+    page.locator('[data-la="launcher"]').click()
+    panel = page.locator('[data-la="panel"]')
+    menu = page.locator('[data-la="language"]')
+    expect(menu).to_be_visible()
+    # The shop's languages, each in its own words; the page's language is chosen.
+    options = menu.locator("option")
+    assert options.evaluate_all("os => os.map(o => o.value)") == ["ar", "ary", "fr", "en"]
+    assert options.evaluate_all("os => os.map(o => o.textContent)") == [
+        "العربية",
+        "الدارجة",
+        "Français",
+        "English",
+    ]
+    assert menu.input_value() == "ar"  # the page says <html lang="ar">
+    assert panel.evaluate("el => getComputedStyle(el).direction") == "rtl"
+
+    menu.select_option("fr")
+    assert panel.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    expect(page.locator('[data-la="input"]')).to_have_attribute(
+        "placeholder", "Écrivez votre message…"
+    )
+    expect(menu).to_have_attribute("aria-label", "Langue")
+    with page.expect_request("**/api/v1/chat") as sent:
+        ask(page, "Quels sont vos délais de livraison ?")
+    assert sent.value.post_data_json["language"] == "fr"
+
+    # Kept across pages, over the page's own language.
+    page.reload()
+    page.locator('[data-la="launcher"]').click()
+    assert page.locator('[data-la="language"]').input_value() == "fr"
+    assert panel.evaluate("el => getComputedStyle(el).direction") == "ltr"
+    page.close()
+
+
+def test_a_shop_with_one_language_shows_no_language_menu(
+    demo_server: str, browser: Browser
+) -> None:
+    page = browser.new_page()
+    page.route(
+        "**/api/v1/widget/config*",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="application/json",
+            body=json.dumps(
+                {**route.fetch().json(), "enabled_languages": ["fr"], "default_language": "fr"}
+            ),
+        ),
+    )
+    page.goto(f"{demo_server}/demo/papyrus")
+    page.locator('[data-la="launcher"]').click()
+    expect(page.locator('[data-la="panel"]')).to_be_visible()
+    expect(page.locator('[data-la="language"]')).to_be_hidden()
     page.close()

@@ -26,6 +26,8 @@
   // Arabic (ar-MA) is the nearest; a voice is then picked by locale, else by language.
   var VOICE_LANG = {fr: 'fr-FR', en: 'en-US', es: 'es-ES', ar: 'ar-SA', ary: 'ar-MA'};
   var SPEAK_KEY = 'libriassist:speak';
+  // Each language in its own words, for the visitor's language menu.
+  var LANG_NAMES = {fr: 'Français', en: 'English', es: 'Español', ar: 'العربية', ary: 'الدارجة'};
 
   var I18N = {
     en: {
@@ -38,7 +40,7 @@
       up: 'Helpful', down: 'Not helpful', comment: 'What went wrong? (optional)',
       thanks: 'Thank you for your feedback!',
       title: 'Support', open: 'Open chat', placeholder: 'Type your message…', send: 'Send',
-      close: 'Close', newChat: 'New conversation', typing: 'The assistant is typing…',
+      close: 'Close', newChat: 'New conversation', language: 'Language', typing: 'The assistant is typing…',
       retry: 'Retry', sources: 'Sources',
       origin_not_allowed: 'This chat is not available on this website.',
       invalid_api_key: 'This chat is not set up correctly. Please try again later.',
@@ -58,7 +60,7 @@
       up: 'Utile', down: 'Pas utile', comment: 'Qu’est-ce qui n’allait pas ? (facultatif)',
       thanks: 'Merci pour votre avis !',
       title: 'Assistance', open: 'Ouvrir la discussion', placeholder: 'Écrivez votre message…',
-      send: 'Envoyer', close: 'Fermer', newChat: 'Nouvelle conversation',
+      send: 'Envoyer', close: 'Fermer', newChat: 'Nouvelle conversation', language: 'Langue',
       typing: 'L’assistant écrit…', retry: 'Réessayer', sources: 'Sources',
       origin_not_allowed: 'Cette discussion n’est pas disponible sur ce site.',
       invalid_api_key: 'Cette discussion est mal configurée. Veuillez réessayer plus tard.',
@@ -78,7 +80,7 @@
       up: 'Útil', down: 'No útil', comment: '¿Qué ha fallado? (opcional)',
       thanks: '¡Gracias por tu opinión!',
       title: 'Asistencia', open: 'Abrir el chat', placeholder: 'Escribe tu mensaje…',
-      send: 'Enviar', close: 'Cerrar', newChat: 'Nueva conversación',
+      send: 'Enviar', close: 'Cerrar', newChat: 'Nueva conversación', language: 'Idioma',
       typing: 'El asistente está escribiendo…', retry: 'Reintentar', sources: 'Fuentes',
       origin_not_allowed: 'Este chat no está disponible en este sitio web.',
       invalid_api_key: 'Este chat no está bien configurado. Inténtalo más tarde.',
@@ -98,7 +100,7 @@
       up: 'مفيد', down: 'غير مفيد', comment: 'ما المشكلة؟ (اختياري)',
       thanks: 'شكرًا على ملاحظتك!',
       title: 'المساعدة', open: 'فتح المحادثة', placeholder: 'اكتب رسالتك…', send: 'إرسال',
-      close: 'إغلاق', newChat: 'محادثة جديدة', typing: 'المساعد يكتب…',
+      close: 'إغلاق', newChat: 'محادثة جديدة', language: 'اللغة', typing: 'المساعد يكتب…',
       retry: 'إعادة المحاولة', sources: 'المصادر',
       origin_not_allowed: 'هذه المحادثة غير متاحة على هذا الموقع.',
       invalid_api_key: 'هذه المحادثة غير مهيأة بشكل صحيح. يرجى المحاولة لاحقًا.',
@@ -118,7 +120,7 @@
       up: 'مفيد', down: 'ماشي مفيد', comment: 'شنو ماعجبكش؟ (اختياري)',
       thanks: 'شكرا على الرأي ديالك!',
       title: 'المساعدة', open: 'حل الشات', placeholder: 'كتب الرسالة ديالك…', send: 'صيفط',
-      close: 'سد', newChat: 'محادثة جديدة', typing: 'المساعد كيكتب…',
+      close: 'سد', newChat: 'محادثة جديدة', language: 'اللغة', typing: 'المساعد كيكتب…',
       retry: 'عاود جرب', sources: 'المصادر',
       origin_not_allowed: 'هاد الشات ما خدامش فهاد الموقع.',
       invalid_api_key: 'هاد الشات ماشي مضبوط مزيان. عاود جرب من بعد.',
@@ -150,8 +152,13 @@
     return LANGS.indexOf(l) >= 0 ? l : null;
   }
   // What the visitor or site asks for; the tenant's enabled languages get the last word.
-  var hint = langOf(user.language || data.language) || langOf(document.documentElement.lang) ||
-    langOf(navigator.language);
+  // The visitor's own pick in the widget's menu comes first (a Darija speaker on a French
+  // site keeps Darija across pages), then the site's config, its <html lang>, the browser.
+  var LANG_KEY = 'libriassist:lang:' + apiKey;
+  var picked = null;
+  try { picked = langOf(localStorage.getItem(LANG_KEY)); } catch (e) { /* blocked */ }
+  var hint = picked || langOf(user.language || data.language) ||
+    langOf(document.documentElement.lang) || langOf(navigator.language);
 
   // Session survives reloads; storage may be blocked (privacy modes, sandboxed iframes).
   var SKEY = 'libriassist:session:' + apiKey;
@@ -623,6 +630,10 @@
     .ib{background:none;border:0;color:inherit;width:36px;height:36px;border-radius:8px;
       display:flex;align-items:center;justify-content:center;padding:0}
     .ib:hover{background:rgba(127,127,127,.25)}
+    .lang{background:none;color:inherit;border:1px solid currentColor;border-radius:8px;
+      height:32px;max-width:110px;padding:0 4px;margin-inline-end:4px;font:inherit;
+      font-size:13px;cursor:pointer}
+    .lang option{color:#0f172a;background:#fff}
     .ib svg{width:20px;height:20px}
     .list{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:10px;
       overscroll-behavior:contain}
@@ -750,6 +761,18 @@
       'aria-label': T.mic, title: T.mic}, [icon(ICON_MIC)]);
     speakBtn.hidden = !synth;
     micBtn.hidden = !Recognition;
+    // The menu lists the shop's languages; with one (or no tenant settings) there is no menu.
+    var langSel = h('select', {class: 'lang', 'data-la': 'language', 'aria-label': T.language,
+      title: T.language}, (enabled || []).filter(langOf).map(function (l) {
+      return h('option', {value: l, lang: l}, [LANG_NAMES[l]]);
+    }));
+    langSel.value = lang;
+    langSel.hidden = !enabled || langSel.options.length < 2;
+    langSel.addEventListener('change', function () {
+      try { localStorage.setItem(LANG_KEY, langSel.value); } catch (e) { /* blocked */ }
+      hint = langSel.value;
+      setLang(langSel.value);
+    });
     var title = h('h2', {class: 'title', id: 'la-title'}, [brand.title || T.title]);
     // Streamed text is not announced token by token: each finished reply is put, once, in
     // the live region below.
@@ -763,7 +786,7 @@
     var form = h('form', {class: 'comp'}, [input, micBtn, sendBtn]);
     var panel = h('div', {class: 'panel', id: 'la-panel', 'data-la': 'panel', role: 'dialog',
       'aria-modal': 'true', 'aria-labelledby': 'la-title', lang: lang,
-      dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr', hidden: ''}, [h('div', {class: 'head'}, [title, speakBtn, newBtn, closeBtn]), list, form]);
+      dir: lang === 'ar' || lang === 'ary' ? 'rtl' : 'ltr', hidden: ''}, [h('div', {class: 'head'}, [title, langSel, speakBtn, newBtn, closeBtn]), list, form]);
 
     root.append(h('style', null, [CSS]), wrap);
     wrap.append(launcher, panel, live);
@@ -1004,7 +1027,8 @@
 
     // Tab and Shift+Tab go round the open panel's controls.
     function trap(e) {
-      var f = Array.prototype.filter.call(panel.querySelectorAll('button,textarea,input,a[href]'),
+      var all = panel.querySelectorAll('button,select,textarea,input,a[href]');
+      var f = Array.prototype.filter.call(all,
         function (el) { return !el.disabled && el.getClientRects().length > 0; });
       if (!f.length) return;
       var at = root.activeElement, first = f[0], last = f[f.length - 1];
@@ -1252,12 +1276,13 @@
       }
       lang = sendLang = l;
       T = Object.assign({}, I18N.en, I18N[l]);
+      langSel.value = l;
       panel.lang = l;
       panel.dir = l === 'ar' || l === 'ary' ? 'rtl' : 'ltr';
       launcher.setAttribute('aria-label', open ? T.close : T.open);
       stopListening();
       [[newBtn, T.newChat], [closeBtn, T.close], [sendBtn, T.send], [micBtn, T.mic],
-        [speakBtn, T.speak]].forEach(function (x) {
+        [speakBtn, T.speak], [langSel, T.language]].forEach(function (x) {
         x[0].setAttribute('aria-label', x[1]);
         x[0].title = x[1];
       });
