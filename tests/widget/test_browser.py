@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.widget.conftest import ARTIFACTS, ROOT, ask
 
@@ -134,4 +134,39 @@ def test_a_shop_with_one_language_shows_no_language_menu(
     page.locator('[data-la="launcher"]').click()
     expect(page.locator('[data-la="panel"]')).to_be_visible()
     expect(page.locator('[data-la="language"]')).to_be_hidden()
+    page.close()
+
+
+def test_installed_with_data_attributes_and_the_typing_indicator_shows_until_the_reply(
+    demo_server: str, browser: Browser, demo_keys: dict[str, dict[str, str]]
+) -> None:
+    page = browser.new_page()
+    key = demo_keys["papyrus"]["publishable_key"]
+    html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8"></head><body>
+      <script src="{demo_server}/widget.js" data-api-key="{key}"
+        data-backend-url="{demo_server}" data-language="es" async></script></body></html>"""
+    page.route(
+        f"{demo_server}/attributes-page",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=html),
+    )
+    held: list[Route] = []
+    page.route("**/api/v1/chat", lambda route: held.append(route))  # answered below
+    page.goto(f"{demo_server}/attributes-page")
+    page.locator('[data-la="launcher"]').click()
+    panel = page.locator('[data-la="panel"]')
+    expect(panel).to_have_attribute("lang", "es")
+    expect(page.locator('[data-la="input"]')).to_have_attribute(
+        "placeholder", "Escribe tu mensaje…"
+    )
+    page.locator('[data-la="input"]').fill("¿Cuánto tarda el envío?")
+    page.keyboard.press("Enter")
+    typing = page.locator('[data-la="typing"]')
+    expect(typing).to_be_visible()
+    expect(typing).to_contain_text("El asistente está escribiendo")
+    page.wait_for_timeout(50)
+    assert len(held) == 1
+    held[0].continue_()
+    reply = page.locator('[data-la="message"][data-role="assistant"]:not([data-greeting])')
+    expect(reply.last).to_have_attribute("data-state", "done", timeout=30_000)
+    expect(typing).to_have_count(0)
     page.close()
