@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.errors import AppError
@@ -42,18 +41,16 @@ def tenants_create(
     """Create a tenant and print its keys (the secret key is shown only this once)."""
     from libriassist.platform import service as platform_service
 
-    try:
-        settings = TenantSettings.model_validate(
-            {
-                "name": name,
-                "allowed_origins": origin or [],
-                "default_language": language,
-                "persona": persona,
-                "use_platform_kb": platform_kb,
-            }
-        )
-    except ValidationError as exc:
-        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    settings = validated(
+        TenantSettings,
+        {
+            "name": name,
+            "allowed_origins": origin or [],
+            "default_language": language,
+            "persona": persona,
+            "use_platform_kb": platform_kb,
+        },
+    )
     created = in_transaction(lambda s: platform_service.create_tenant(s, settings, tenant_id))
     emit(created.model_dump(), as_json)
     if not as_json:
