@@ -11,8 +11,6 @@ recorded. Also runs on its own for the benchmarks:
 import argparse
 import asyncio
 import json
-import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -24,6 +22,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.local_server import serving
 
 # "wire": an "ok" reply written as some servers write their streams: CRLF line ends,
 # comment lines, ``id``/``event`` fields, and a chunk's JSON spread over two ``data`` lines.
@@ -188,36 +188,13 @@ def _sse(data: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextmanager
 def running(fake: FakeLLM | None = None) -> Iterator[FakeLLM]:
     """Serve ``fake`` on a loopback port in a thread of its own; its URL ends in /v1."""
     fake = fake or FakeLLM()
-    port = free_port()
-    # "critical": a scripted mid-stream death is not worth a traceback in the test log.
-    config = uvicorn.Config(
-        fake.app(), host="127.0.0.1", port=port, log_level="critical", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the fake LLM server did not start")
-        time.sleep(0.01)
-    fake.url = f"http://127.0.0.1:{port}/v1"
-    try:
+    with serving(fake.app()) as base:
+        fake.url = f"{base}/v1"
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def main() -> None:

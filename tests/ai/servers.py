@@ -7,7 +7,6 @@
 
 import hashlib
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,8 @@ from typing import Any
 
 import httpx
 import numpy as np
+
+from tests.local_server import free_port
 
 
 @dataclass
@@ -121,13 +122,6 @@ class StubServer:
             self._server.shutdown()
             self._server.server_close()
             thread.join()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -14,7 +14,8 @@ from libriassist.ai.embedder import (
     embed_query,
 )
 from libriassist.ai.openai_embedder import OpenAIEmbedder
-from tests.ai.servers import Reply, StubServer, embeddings, fake_vector, free_port
+from tests.ai.servers import Reply, StubServer, embeddings, fake_vector
+from tests.local_server import free_port
 
 TEXTS = [
     "Quels sont les délais de livraison ?",

@@ -1,20 +1,17 @@
 """A shop's key server on loopback: serves ``/jwks.json`` from a list the test edits,
 counts the requests it gets, and can be told to fail."""
 
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fake_llm import free_port
+from tests.local_server import serving
 
 
 @dataclass
@@ -47,21 +44,6 @@ class JwksServer:
 
 @contextmanager
 def running(server: JwksServer) -> Iterator[JwksServer]:
-    port = free_port()
-    config = uvicorn.Config(
-        server.app(), host="127.0.0.1", port=port, log_level="critical", timeout_graceful_shutdown=1
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not uv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the JWKS server did not start")
-        time.sleep(0.01)
-    server.base = f"http://127.0.0.1:{port}"
-    try:
+    with serving(server.app()) as base:
+        server.base = base
         yield server
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)

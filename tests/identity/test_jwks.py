@@ -8,10 +8,10 @@ import httpx
 import pytest
 
 from tests.factories import Tenant
-from tests.fake_llm import free_port
 from tests.identity.jwks_server import JwksServer
 from tests.identity.keys import Clock, SigningKey, claims, forged, hs256
 from tests.identity.test_hs256 import assert_refused, check
+from tests.local_server import free_port
 
 
 async def configure(
