@@ -92,25 +92,27 @@ async def set_up(
 async def _ensure_hs256(
     session: AsyncSession, tenant_id: str, box: SecretBox, settings: Settings
 ) -> None:
-    try:
-        rules = await identity_service.rules_for(session, tenant_id, box)
-    except (IdentityNotConfigured, IdentitySecretUnreadable):
-        rules = None
-    if rules is not None and rules.algorithm == "HS256" and rules.secret:
+    if await _hs256_rules(session, tenant_id, box) is not None:
         return
     body = IdentitySettingsIn(mode="hs256", secret=secrets.token_urlsafe(48))
     await identity_service.save(session, tenant_id, body, box, settings)
+
+
+async def _hs256_rules(session: AsyncSession, tenant_id: str, box: SecretBox) -> TokenRules | None:
+    """The tenant's token rules when they sign with a readable HS256 secret, else None."""
+    try:
+        rules = await identity_service.rules_for(session, tenant_id, box)
+    except (IdentityNotConfigured, IdentitySecretUnreadable):
+        return None
+    return rules if rules.algorithm == "HS256" and rules.secret else None
 
 
 async def token_for(
     session: AsyncSession, tenant_id: str, shopper: DemoShopper, box: SecretBox
 ) -> str:
     """A fresh token for the demo shopper, signed with the tenant's current secret."""
-    try:
-        rules = await identity_service.rules_for(session, tenant_id, box)
-    except (IdentityNotConfigured, IdentitySecretUnreadable):
-        raise DemoShopperUnavailable() from None
-    if rules.algorithm != "HS256" or not rules.secret:
+    rules = await _hs256_rules(session, tenant_id, box)
+    if rules is None:
         raise DemoShopperUnavailable()
     return mint(rules, shopper, int(time.time()))
 

@@ -26,7 +26,7 @@ from libriassist.identity.models import TenantIdentity
 from libriassist.identity.repository import TenantIdentityRepository
 from libriassist.identity.schemas import IdentitySettingsIn, IdentitySettingsOut, Shopper
 from libriassist.identity.tokens import TokenRules, verify
-from libriassist.kit.network import is_public, resolve
+from libriassist.kit.network import public_address
 from libriassist.kit.secrets import SecretBox, SecretUnreadable
 
 
@@ -133,8 +133,8 @@ async def _check_address(url: str, settings: Settings) -> None:
     if not url.startswith("https://"):
         raise IdentityHttpsRequired()
     try:
-        addresses = await resolve(url)
+        address = await public_address(url)
     except OSError as exc:
         raise IdentityAddressUnresolvable() from exc
-    if not addresses or not all(is_public(a) for a in addresses):
+    if address is None:
         raise IdentityAddressNotAllowed()

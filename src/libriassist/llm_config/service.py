@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libriassist.ai.llm import ChatMessage, LLMClients, LLMConfig, LLMError
 from libriassist.config import Settings
 from libriassist.errors import AppError
-from libriassist.kit.network import is_public, resolve
+from libriassist.kit.network import public_address
 from libriassist.kit.secrets import SecretBox, SecretUnreadable, secret_box
 from libriassist.llm_config.models import TenantLLM
 from libriassist.llm_config.repository import TenantLLMRepository
@@ -77,10 +77,10 @@ async def reset(session: AsyncSession, tenant_id: str) -> None:
 
 async def _check_public(url: str) -> None:
     try:
-        addresses = await resolve(url)
+        address = await public_address(url)
     except OSError as exc:
         raise LLMAddressUnresolvable() from exc
-    if not addresses or not all(is_public(a) for a in addresses):
+    if address is None:
         raise LLMAddressNotAllowed()
 
 

@@ -340,13 +340,6 @@
   var ICON_SEND = 'M3.4 20.4l17.45-7.48a1 1 0 0 0 0-1.84L3.4 3.6a.99.99 0 0 0-1.39.91L2 9.12c0 ' +
     '.5.37.93.87.99L17 12 2.87 13.88c-.5.07-.87.5-.87 1l.01 4.61c0 .71.73 1.2 1.39.91z';
 
-  // Absolute http(s) URLs only: rules out javascript:, data: and friends.
-  function safeUrl(u) {
-    try {
-      var x = new URL(String(u));
-      return x.protocol === 'http:' || x.protocol === 'https:' ? x.href : null;
-    } catch (e) { return null; }
-  }
   function link(href, label) {
     var a = h('a', {href: href, target: '_blank', rel: 'noopener noreferrer'});
     a.textContent = label;
@@ -804,7 +797,7 @@
         var key = s && (s.url || s.title);
         if (!key || seen[key] || items.length >= 3) return;
         seen[key] = 1;
-        var href = safeUrl(s.url), label = String(s.title || s.url);
+        var href = safeHref(String(s.url || '')), label = String(s.title || s.url);
         items.push(h('li', null, [href ? link(href, label) : label]));
       });
       var old = msg.querySelector('[data-la=sources]');
