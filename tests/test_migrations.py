@@ -2,10 +2,11 @@
 
 import asyncio
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from libriassist import migrate
 from libriassist.db import create_engine
+from libriassist.kit.settings_cache import WATCHED_TABLES
 
 
 def test_models_and_migrations_agree(database_url: str) -> None:
@@ -30,3 +31,28 @@ def test_upgrade_is_idempotent(database_url: str) -> None:
         "conversations",
         "messages",
     } <= asyncio.run(tables())
+
+
+def test_the_settings_revision_triggers_are_all_there(database_url: str) -> None:
+    """SQLite drops a table's triggers when a batch migration rebuilds it: a migration that
+    rebuilds a watched table must create them again (kit/settings_cache.py)."""
+    migrate.upgrade(database_url)
+
+    async def triggers() -> set[str]:
+        engine = create_engine(database_url)
+        query = (
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+            if database_url.startswith("sqlite")
+            else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        )
+        async with engine.connect() as conn:
+            names = {row[0] for row in await conn.execute(text(query))}
+        await engine.dispose()
+        return names
+
+    expected = {
+        f"settings_changed_{table}_{event}"
+        for table in WATCHED_TABLES
+        for event in ("insert", "update", "delete")
+    }
+    assert expected <= asyncio.run(triggers())

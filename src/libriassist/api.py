@@ -21,6 +21,7 @@ from libriassist.identity.jwks import JwksCache
 from libriassist.intents.matching import IntentCache
 from libriassist.jobs.runner import JobRunner
 from libriassist.kit.secrets import SecretBox
+from libriassist.kit.settings_cache import SettingsCache
 from libriassist.knowledge.index import IndexCache
 from libriassist.usage_limits.rates import RateLimits
 
@@ -43,9 +44,13 @@ class Resources:
     intent_cache: IntentCache = field(default_factory=IntentCache)
     # Shops' public signing keys (shopper tokens), per JWKS URL.
     jwks_cache: JwksCache = field(default_factory=JwksCache)
+    # Keys, tenants, model settings and quotas, read by every message (kit/settings_cache.py).
+    settings_cache: SettingsCache = field(default_factory=lambda: SettingsCache(0))
 
 
-def get_resources(request: Request) -> Resources:
+# Dependencies are ``async def`` even when they do not await: FastAPI runs a plain ``def``
+# one in a worker thread, a hop that cost more than what they do.
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 

@@ -92,6 +92,13 @@ class Settings(BaseSettings):
     embedding_query_cache_size: int = Field(
         default=2048, ge=0, description="Query embeddings kept in memory per process; 0 = none."
     )
+    settings_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest time a process keeps API keys, tenants, model settings and quotas "
+        "in memory. Changes apply at once all the same (a revision number that the database "
+        "moves is read with every request); 0 = read them for every message.",
+    )
     max_message_chars: int = Field(
         default=2000, ge=1, description="Longest visitor message accepted, in characters."
     )

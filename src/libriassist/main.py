@@ -36,6 +36,7 @@ from libriassist.kit.middleware import (
     RequestContextMiddleware,
     UnhandledErrorMiddleware,
 )
+from libriassist.kit.settings_cache import SettingsCache
 from libriassist.knowledge import pgvector_search
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.router import UPLOAD_PATH
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             ),
             index_cache=IndexCache(max_chunks=settings.index_cache_chunks),
             intent_cache=IntentCache(cache_dir=settings.data_dir / "cache"),
+            settings_cache=SettingsCache(settings.settings_cache_seconds),
         )
         intents_builtin.warm_up(model, app.state.resources.intent_cache.cache_dir)
         if settings.search_backend == "pgvector":

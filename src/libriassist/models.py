@@ -9,6 +9,7 @@ def load_all_models() -> None:
     from libriassist.identity import models as _identity  # noqa: F401
     from libriassist.intents import models as _intents  # noqa: F401
     from libriassist.jobs import models as _jobs  # noqa: F401
+    from libriassist.kit import settings_cache as _settings_revision  # noqa: F401
     from libriassist.knowledge import models as _knowledge  # noqa: F401
     from libriassist.llm_config import models as _llm_config  # noqa: F401
     from libriassist.orders import models as _orders  # noqa: F401

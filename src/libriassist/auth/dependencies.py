@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.api import AppResources
 from libriassist.auth.principal import Principal
-from libriassist.db import session_scope, write_scope
+from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.errors import InvalidApiKey, OriginNotAllowed, WrongKeyKind
 from libriassist.kit.cors import allow_origin
+from libriassist.kit.settings_cache import SettingsView, read_revision
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import ApiKey
 from libriassist.tenants.schemas import KeyKind, normalise_origin
@@ -48,7 +49,9 @@ async def resolve_principal(
         raise InvalidApiKey("Send your key in the X-API-Key header.")
     origin = _request_origin(request)
     async with session_scope(resources.sessionmaker) as session:
-        principal, touch = await _principal_for(session, api_key.strip(), origin)
+        # One small read; the key and the tenant then usually come from memory.
+        settings = resources.settings_cache.at(await read_revision(session))
+        principal, touch = await _principal_for(session, api_key.strip(), origin, settings)
     if touch:
         # About once a minute per key, in a short write transaction of its own, before the
         # route's own transaction has taken any lock.
@@ -62,15 +65,17 @@ async def _record_use(maker: async_sessionmaker[AsyncSession], key: ApiKey) -> N
     try:
         async with write_scope(maker) as session:
             await tenants_service.record_use(session, key)
+        # The cached key (this write does not move the settings revision) knows it too.
+        key.last_used_at = utcnow()
     except Exception:  # a hint for admins: never worth failing or logging loudly for
         log.debug("could not record a key's last use", exc_info=True)
 
 
 async def _principal_for(
-    session: AsyncSession, value: str, origin: str | None
+    session: AsyncSession, value: str, origin: str | None, settings: SettingsView
 ) -> tuple[Principal, ApiKey | None]:
     """The principal, and the key when its last use is due to be recorded."""
-    key = await tenants_service.resolve_key(session, value)
+    key = await tenants_service.resolve_key(session, value, settings)
     if key is None:
         raise InvalidApiKey()
     kind: KeyKind = "publishable" if key.kind == "publishable" else "secret"
@@ -78,11 +83,16 @@ async def _principal_for(
     if kind == "publishable" and origin is not None:
         # A publishable key is public (it sits in the page), so what protects the tenant
         # is the browser's Origin header: only the tenant's own sites may use it.
-        tenant = await tenants_service.get_tenant(session, key.tenant_id)
+        tenant = await tenants_service.cached_tenant(session, key.tenant_id, settings)
         if origin not in tenant.allowed_origins:
             raise OriginNotAllowed()
     principal = Principal(
-        tenant_id=key.tenant_id, kind=kind, key_id=key.id, origin=origin, tenant=tenant
+        tenant_id=key.tenant_id,
+        kind=kind,
+        key_id=key.id,
+        origin=origin,
+        tenant=tenant,
+        settings=settings,
     )
     return principal, key if tenants_service.touch_due(key) else None
 

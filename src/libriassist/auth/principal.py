@@ -1,5 +1,6 @@
 from dataclasses import dataclass, field
 
+from libriassist.kit.settings_cache import NO_CACHE, SettingsView
 from libriassist.tenants.models import Tenant
 from libriassist.tenants.schemas import KeyKind
 
@@ -15,3 +16,5 @@ class Principal:
     origin: str | None = None
     # The tenant row, when checking the origin read it (detached; as of this request).
     tenant: Tenant | None = field(default=None, compare=False, repr=False)
+    # Keys, tenants, model settings and quotas as of this request (kit/settings_cache.py).
+    settings: SettingsView = field(default=NO_CACHE, compare=False, repr=False)

@@ -54,5 +54,4 @@ class MessageRepository(TenantRepository[Message]):
         return list(reversed(list((await self.session.execute(stmt)).scalars())))
 
     async def close_reply(self, message_id: str, values: dict[str, Any]) -> None:
-        stmt = self.update().where(Message.id == message_id).values(**values)
-        await self.session.execute(stmt)
+        await self.update_row(message_id, values)

@@ -37,7 +37,7 @@ class AnswerFailed(AppError):
     message = "The answer could not be completed. Your message was saved; please try again."
 
 
-def get_writer() -> ReplyWriter:
+async def get_writer() -> ReplyWriter:
     return ExtractiveWriter()
 
 
@@ -83,6 +83,7 @@ async def chat(
         now=clock(),
         shopper=shopper,
         tenant=principal.tenant,
+        cache=principal.settings,
     )
     events = chat_service.reply_events(
         resources.sessionmaker,

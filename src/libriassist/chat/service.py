@@ -37,6 +37,7 @@ from libriassist.intents.matching import IntentCache
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.kit.secrets import SecretBox, SecretUnreadable
+from libriassist.kit.settings_cache import NO_CACHE, SettingsView
 from libriassist.knowledge import service as knowledge_service
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.retrieval import SearchBackend
@@ -71,7 +72,8 @@ class Accepted:
     language: str
     intent: str
     started: float
-    tenant: Tenant  # as read when the message was accepted (detached)
+    tenant: Tenant  # as read when the message was accepted (detached; may be a few seconds old)
+    kb_revision: str  # the tenant's knowledge version, as read with it
     entities: dict[str, list[str]] = field(default_factory=dict)
     history: list[Turn] = field(default_factory=list)
     model: LLMConfig | None = None
@@ -130,20 +132,23 @@ async def accept_message(
     now: datetime | None = None,
     shopper: Shopper | None = None,
     tenant: Tenant | None = None,
+    cache: SettingsView | None = None,
 ) -> Accepted:
     """Store the visitor's message and an empty reply row. Everything the reply needs
     from the database is read here too, so a reply from warm caches touches the database
     only to close its row. With ``quotas`` (the settings holding the platform's), the
     message is counted against the tenant's monthly quotas in the transaction that
     stores it: over quota, ``QuotaExceeded`` and nothing is stored. ``tenant``: the row
-    when this request already read it."""
+    when this request already read it. ``cache``: where the tenant, its model settings
+    and quotas may be read from (kit/settings_cache.py)."""
+    cache = cache or NO_CACHE
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
     # Reads first, in a plain transaction; then one short write transaction. (Reading
     # inside the write would hold SQLite's only write lock while the intent is embedded.)
     async with session_scope(maker) as session:
         if tenant is None:
-            tenant = await tenants_service.get_tenant(session, tenant_id)
+            tenant = await tenants_service.cached_tenant(session, tenant_id, cache)
         conversation = None
         history: list[Turn] = []
         if request.session_id:
@@ -151,14 +156,15 @@ async def accept_message(
                 session, tenant_id, request.session_id, session_token, shopper
             )
             history = await _history(session, tenant_id, conversation.id)
-        model, llm_error = await _model_for(session, tenant_id, llm)
+        revision = tenant.kb_revision
+        model, llm_error = await _model_for(session, tenant_id, llm, cache)
         # A prior, not a rule: a clear message in another language overrides it. The
         # language the visitor last wrote in beats the page's (which the widget sends
         # with every message), so "ok" after an English question stays English.
         hint = (conversation and conversation.language) or request.language
         language = detect_language(question, default=hint or tenant.default_language)
         detected = await intents_service.detect(
-            session, tenant_id, tenant.kb_revision, question, language, embedder, intent_cache
+            session, tenant_id, revision, question, language, embedder, intent_cache
         )
     intent, entities = detected.intent, detected.entities.as_dict()
     new_token = None if conversation else new_secret("st_")
@@ -168,18 +174,20 @@ async def accept_message(
     async with write_scope(maker) as session:
         if quotas is not None:
             period = await usage_service.admit_message(
-                session, tenant_id, quotas, new_session=new_token is not None, now=now
+                session, tenant_id, quotas, new_session=new_token is not None, now=now, cache=cache
             )
         conversations = ConversationRepository(session, tenant_id)
         customer_id = shopper.customer_id if shopper else None
         if new_token is not None:
-            conversations.add(
-                Conversation(
-                    id=session_id,
-                    token_hash=hash_secret(new_token),
-                    language=language,
-                    customer_id=customer_id,
-                )
+            await conversations.insert_rows(
+                [
+                    {
+                        "id": session_id,
+                        "token_hash": hash_secret(new_token),
+                        "language": language,
+                        "customer_id": customer_id,
+                    }
+                ]
             )
         elif not await conversations.touch(session_id, language, utcnow(), customer_id):
             raise ConversationNotFound()  # deleted since it was read
@@ -189,31 +197,28 @@ async def accept_message(
             await customers_service.record_visit(
                 session, tenant_id, shopper, language, new_session=first
             )
-        messages = MessageRepository(session, tenant_id)
-        for message in (
-            Message(
-                id=visitor_id,
-                conversation_id=session_id,
-                role="visitor",
-                content=question,
-                status="complete",
-                language=language,
-                intent=intent,
-                entities=entities,
-            ),
-            Message(
-                id=reply_id,
-                conversation_id=session_id,
-                role="assistant",
-                content="",
-                status="streaming",
-                language=language,
-                intent=intent,
-                entities=None,  # the same columns as the visitor's row: one INSERT for both
-            ),
-        ):
-            messages.add(message)
-        await session.flush()
+        # One INSERT for both rows (they name the same columns).
+        common = {"conversation_id": session_id, "language": language, "intent": intent}
+        await MessageRepository(session, tenant_id).insert_rows(
+            [
+                {
+                    **common,
+                    "id": visitor_id,
+                    "role": "visitor",
+                    "content": question,
+                    "status": "complete",
+                    "entities": entities,
+                },
+                {
+                    **common,
+                    "id": reply_id,
+                    "role": "assistant",
+                    "content": "",
+                    "status": "streaming",
+                    "entities": None,
+                },
+            ]
+        )
     return Accepted(
         session_id=session_id,
         session_token=new_token,
@@ -224,6 +229,7 @@ async def accept_message(
         intent=intent,
         started=started,
         tenant=tenant,
+        kb_revision=revision,
         entities=entities,
         history=history,
         model=model,
@@ -267,7 +273,7 @@ async def reply_events(
             # An explicit request for a person is never answered by a curated answer.
             if accepted.intent != "human_handoff":
                 pins = await load_pins(
-                    session, tenant_id, tenant.kb_revision, embedder, curated_cache
+                    session, tenant_id, accepted.kb_revision, embedder, curated_cache
                 )
                 curated = pins.exact(accepted.question, accepted.language)
                 if curated is None and len(pins):
@@ -287,7 +293,7 @@ async def reply_events(
                     accepted.language,
                     SEARCH_LIMIT,
                     backend=search_backend,
-                    revision=tenant.kb_revision,
+                    revision=accepted.kb_revision,
                 )
                 follow_up = expand_follow_up(accepted.question, history)
                 if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):
@@ -302,7 +308,7 @@ async def reply_events(
                         accepted.language,
                         SEARCH_LIMIT,
                         backend=search_backend,
-                        revision=tenant.kb_revision,
+                        revision=accepted.kb_revision,
                     )
                     if _follows(hits, expanded, min_score, min_lift):
                         hits = expanded
@@ -531,12 +537,17 @@ class LLMAccess:
 
 
 async def _model_for(
-    session: AsyncSession, tenant_id: str, llm: LLMAccess | None
+    session: AsyncSession, tenant_id: str, llm: LLMAccess | None, cache: SettingsView
 ) -> tuple[LLMConfig | None, str | None]:
     if llm is None:
         return None, None
     try:
-        return await llm_service.config_for(session, tenant_id, llm.settings, llm.secret_box), None
+        config = await cache.get(
+            "llm_config",
+            tenant_id,
+            lambda: llm_service.config_for(session, tenant_id, llm.settings, llm.secret_box),
+        )
+        return config, None
     except SecretUnreadable:
         log.error("tenant API key unreadable with the configured secret key(s)")
         return None, "llm_key_unreadable"

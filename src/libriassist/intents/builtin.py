@@ -97,6 +97,11 @@ def builtin_model(embedder: Embedder, cache_dir: Path | None = None) -> BuiltinM
         return _models[key]
 
 
+def ready_model(embedder: Embedder) -> BuiltinModel | None:
+    """The built-in classifier if it is already built (no lock, no thread: the common case)."""
+    return _models.get((embedder.model_id, phrases_digest()))
+
+
 def warm_up(embedder: Embedder, cache_dir: Path | None = None) -> None:
     """Build the built-in classifier in the background, so the first message does not
     wait for it (it still waits when it comes first)."""

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.ai.embedder import Embedder, EmbeddingError, embed_query
 from libriassist.intents import rules
-from libriassist.intents.builtin import BuiltinModel, Verdict, builtin_model
+from libriassist.intents.builtin import BuiltinModel, Verdict, builtin_model, ready_model
 from libriassist.intents.entities import Entities, extract_entities
 from libriassist.intents.matching import IntentCache, load_intents
 from libriassist.intents.model import Prediction
@@ -93,7 +93,9 @@ async def detect(
             log.warning("intent detection without the embedder: %s", exc)
             sure = rules.sure_intent(text)
             return Detection(sure or FALLBACK_INTENT, 1.0 if sure else 0.0, "rule", entities)
-    builtin = await asyncio.to_thread(builtin_model, embedder, cache.cache_dir)
+    builtin = ready_model(embedder)
+    if builtin is None:  # still being built: wait for it off the event loop
+        builtin = await asyncio.to_thread(builtin_model, embedder, cache.cache_dir)
     tenant = await load_intents(session, tenant_id, revision, embedder, cache)
     detection = decide(
         builtin, tenant.predict(vector, text, language), vector, text, language, entities

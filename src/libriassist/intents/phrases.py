@@ -16,6 +16,7 @@ evaluation set. Changing any phrase changes ``phrases_digest()``, which names th
 built-in vectors, so they are embedded again.
 """
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -1017,6 +1018,7 @@ NOTIONS: tuple[Notion, ...] = (
 )
 
 
+@functools.cache  # the phrases are constants of this module
 def phrases_digest() -> str:
     """Names the built-in phrases: vectors cached under another digest are stale."""
     digest = hashlib.sha256()

@@ -6,9 +6,22 @@ id, and every row it adds gets that id. No other code compares ``tenant_id`` (a 
 greps for it); only ``platform`` reads across tenants.
 """
 
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import Delete, Select, Update, delete, select, update
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.kit.ids import is_id
@@ -40,9 +53,44 @@ class TenantRepository(Generic[ModelT]):
         self.session.add(row)
         return row
 
+    # Pre-built statements, for the few written with every message: building an ORM
+    # statement and flushing rows through the unit of work cost more CPU than SQLite
+    # takes to run them (a quoted answer's two writes: 7 ms of CPU against 3.5 ms).
+
+    async def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """INSERT ``rows`` (dicts with the same keys; unset columns take their defaults)
+        into this repository's table, for this tenant, in one statement."""
+        values = [{**row, "tenant_id": self.tenant_id} for row in rows]
+        await self.session.execute(_insert_into(self.model.__table__), values)
+
+    async def update_row(self, row_id: str, values: Mapping[str, Any]) -> int:
+        """UPDATE one row of this tenant by id, with a statement built once per set of
+        columns; the number of rows changed (0 or 1)."""
+        stmt = _update_by_id(self.model.__table__, tuple(values))
+        params = {**values, _TENANT_PARAM: self.tenant_id, _ID_PARAM: row_id}
+        result = await self.session.execute(stmt, params)
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def get(self, row_id: str) -> ModelT | None:
         if not is_id(row_id):
             return None
         stmt = self.select().where(self.model.id == row_id)
         result: ModelT | None = (await self.session.execute(stmt)).scalar_one_or_none()
         return result
+
+
+_TENANT_PARAM, _ID_PARAM = "where_tenant_id", "where_id"
+
+
+@cache
+def _insert_into(table: Table) -> Insert:
+    return insert(table)
+
+
+@cache
+def _update_by_id(table: Table, columns: tuple[str, ...]) -> Update:
+    return (
+        update(table)
+        .where(table.c.tenant_id == bindparam(_TENANT_PARAM), table.c.id == bindparam(_ID_PARAM))
+        .values({column: bindparam(column) for column in columns})
+    )

@@ -1,7 +1,8 @@
 """A per-process, per-tenant in-memory vector index, rebuilt when the KB version moves.
 
-Each worker checks the tenant's ``kb_revision`` (one indexed read) before searching, so an
-ingest in any process is visible everywhere on the next question, without a restart.
+Each search is given the tenant's ``kb_revision`` (from the tenant row, which the settings
+cache keeps only while nothing changed: kit/settings_cache.py), so an ingest in any process
+is visible everywhere on the next question, without a restart.
 """
 
 import asyncio

@@ -148,7 +148,7 @@ async def search(
     baseline = await _baseline(cache, embedder, vector)
     return [
         SearchHit(
-            **asdict(index.chunks[i]),
+            **vars(index.chunks[i]),  # asdict() would deep-copy every field
             score=round(float(similarity[i]), 4),
             lift=round(float(similarity[i]) - baseline, 4),
             lexical=round(float(lexical[i]), 4),

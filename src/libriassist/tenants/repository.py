@@ -60,4 +60,5 @@ async def find_key_by_hash(session: AsyncSession, key_hash: str) -> ApiKey | Non
 
 
 async def touch_key(session: AsyncSession, key_id: str, at: datetime) -> None:
+    # A hint for admins, not a change of the key: it does not move the settings revision.
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))

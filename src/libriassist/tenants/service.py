@@ -8,6 +8,7 @@ from libriassist.customers import tiers as customer_tiers
 from libriassist.db import utcnow
 from libriassist.errors import AppError, InvalidRequest, NotFound, TenantNotFound
 from libriassist.kit.ids import SLUG_RE, hash_secret, new_id, new_secret
+from libriassist.kit.settings_cache import SettingsView, detached
 from libriassist.tenants import personas
 from libriassist.tenants.models import ApiKey, Tenant
 from libriassist.tenants.repository import (
@@ -44,6 +45,14 @@ async def get_tenant(session: AsyncSession, tenant_id: str) -> Tenant:
     if tenant is None:
         raise TenantNotFound()
     return tenant
+
+
+async def cached_tenant(session: AsyncSession, tenant_id: str, cache: SettingsView) -> Tenant:
+    """``get_tenant`` through the settings cache: a detached row shared by the requests of
+    the next few seconds, to read and never to modify."""
+    return await cache.get(
+        "tenant", tenant_id, detached(session, lambda: get_tenant(session, tenant_id))
+    )
 
 
 async def update_tenant(session: AsyncSession, tenant_id: str, changes: TenantUpdate) -> Tenant:
@@ -169,9 +178,16 @@ async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiK
     return key
 
 
-async def resolve_key(session: AsyncSession, value: str) -> ApiKey | None:
-    """The active key with this value, or None. Reads only: see ``touch_due``."""
-    return await find_key_by_hash(session, hash_secret(value))
+async def resolve_key(
+    session: AsyncSession, value: str, cache: SettingsView | None = None
+) -> ApiKey | None:
+    """The active key with this value, or None. Reads only: see ``touch_due``. With
+    ``cache``, a known key may come from it (detached; never modify it)."""
+    key_hash = hash_secret(value)
+    if cache is None:
+        return await find_key_by_hash(session, key_hash)
+    load = detached(session, lambda: find_key_by_hash(session, key_hash))
+    return await cache.get("api_key", key_hash, load, keep_none=False)
 
 
 def touch_due(key: ApiKey) -> bool:

@@ -50,14 +50,14 @@ def _is_in(value: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Net
     return any(address in network for network in networks)
 
 
-def get_client_ip(request: Request, resources: AppResources) -> str:
+async def get_client_ip(request: Request, resources: AppResources) -> str:
     return client_address(request, resources.settings)
 
 
 ClientIp = Annotated[str, Depends(get_client_ip)]
 
 
-def get_clock() -> Clock:
+async def get_clock() -> Clock:
     """The current time for quota periods; tests swap it to cross a month's end."""
     return utcnow
 

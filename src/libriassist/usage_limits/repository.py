@@ -1,7 +1,11 @@
 """All SQL for usage counters and quotas. Counters move only by ``x = x + n`` in the
 database, never read-modify-write in Python, so concurrent workers never lose a count."""
 
-from sqlalchemy import ColumnElement, and_
+from collections.abc import Mapping
+from functools import cache
+from typing import cast
+
+from sqlalchemy import Insert, Integer, Table, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from libriassist.db import utcnow
@@ -24,32 +28,51 @@ class UsageRepository(TenantRepository[TenantUsage]):
         return row
 
     async def add_to(
-        self, period: str, *, only_if: list[ColumnElement[bool]] | None = None, **amounts: int
+        self, period: str, *, room: Mapping[str, tuple[int, int]] | None = None, **amounts: int
     ) -> bool:
         """Adds ``amounts`` to the period's counters in one statement (an upsert: the first
-        count of a month creates its row), only if every condition in ``only_if`` holds on
-        the row as it is then (the database evaluates it under the row lock). False when a
-        condition stopped it. A new row is not checked: callers refuse a cap of 0 first."""
+        count of a month creates its row), only if each counter named in ``room`` as
+        ``(needed, cap)`` has ``counter + needed <= cap`` on the row as it is then (the
+        database evaluates it under the row lock). False when a condition stopped it. A
+        new row is not checked: callers refuse a cap of 0 first."""
+        room = room or {}
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = _upsert(dialect, tuple(sorted(amounts)), tuple(sorted(room)))
         now = utcnow()
-        stmt = insert(TenantUsage).values(
-            tenant_id=self.tenant_id,
-            period=period,
-            created_at=now,
-            updated_at=now,
+        params: dict[str, object] = {
+            "tenant_id": self.tenant_id,
+            "period": period,
+            "created_at": now,
+            "updated_at": now,
             **{name: amounts.get(name, 0) for name in COUNTERS},
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["tenant_id", "period"],
-            set_={
-                **{name: getattr(TenantUsage, name) + amount for name, amount in amounts.items()},
-                "updated_at": now,
-            },
-            where=and_(*only_if) if only_if else None,
-        )
-        result = await self.session.execute(stmt)
+            **{f"add_{name}": amount for name, amount in amounts.items()},
+            **{f"needed_{name}": needed for name, (needed, _) in room.items()},
+            **{f"cap_{name}": cap for name, (_, cap) in room.items()},
+        }
+        result = await self.session.execute(stmt, params)
         return bool(getattr(result, "rowcount", 0))
+
+
+@cache
+def _upsert(dialect: str, added: tuple[str, ...], checked: tuple[str, ...]) -> Insert:
+    """The counting upsert, built once per dialect and shape (it runs with every message)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, TenantUsage.__table__)
+    columns = ("tenant_id", "period", "created_at", "updated_at", *COUNTERS)
+    stmt = insert(table).values({name: bindparam(name) for name in columns})
+    conditions = [
+        table.c[name] + bindparam(f"needed_{name}", type_=Integer)
+        <= bindparam(f"cap_{name}", type_=Integer)
+        for name in checked
+    ]
+    return stmt.on_conflict_do_update(
+        index_elements=["tenant_id", "period"],
+        set_={
+            **{name: table.c[name] + bindparam(f"add_{name}", type_=Integer) for name in added},
+            "updated_at": bindparam("updated_at"),
+        },
+        where=and_(*conditions) if conditions else None,
+    )
 
 
 class QuotaRepository(TenantRepository[TenantQuota]):

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.config import Settings
 from libriassist.db import utcnow
+from libriassist.kit.settings_cache import SettingsView, detached
 from libriassist.usage_limits.errors import QuotaExceeded
-from libriassist.usage_limits.models import TenantQuota, TenantUsage
+from libriassist.usage_limits.models import TenantQuota
 from libriassist.usage_limits.repository import COUNTERS, QuotaRepository, UsageRepository
 from libriassist.usage_limits.schemas import (
     Counter,
@@ -79,9 +79,14 @@ def _effective(own: Quotas, platform: Quotas) -> Quotas:
     return Quotas(*(_lower(own.of(c), platform.of(c)) for c in COUNTERS))
 
 
-async def effective_quotas(session: AsyncSession, tenant_id: str, settings: Settings) -> Quotas:
-    own = _own_quotas(await QuotaRepository(session, tenant_id).current())
-    return _effective(own, platform_quotas(settings))
+async def effective_quotas(
+    session: AsyncSession, tenant_id: str, settings: Settings, cache: SettingsView | None = None
+) -> Quotas:
+    rows = QuotaRepository(session, tenant_id)
+    row = await (
+        cache.get("quotas", tenant_id, detached(session, rows.current)) if cache else rows.current()
+    )
+    return _effective(_own_quotas(row), platform_quotas(settings))
 
 
 async def admit_message(
@@ -91,6 +96,7 @@ async def admit_message(
     *,
     new_session: bool,
     now: datetime | None = None,
+    cache: SettingsView | None = None,
 ) -> str:
     """Counts one visitor message (and a session when it starts a conversation), or
     raises ``QuotaExceeded`` counting nothing. The check and the increment are one
@@ -99,16 +105,16 @@ async def admit_message(
     now = now or utcnow()
     period = period_of(now)
     usage = UsageRepository(session, tenant_id)
-    quotas = await effective_quotas(session, tenant_id, settings)
-    conditions: list[ColumnElement[bool]] = []
+    quotas = await effective_quotas(session, tenant_id, settings, cache)
+    room: dict[str, tuple[int, int]] = {}  # counter: (needed, cap)
     if quotas.messages is not None:
-        conditions.append(TenantUsage.messages + 1 <= quotas.messages)
+        room["messages"] = (1, quotas.messages)
     if new_session and quotas.sessions is not None:
-        conditions.append(TenantUsage.sessions + 1 <= quotas.sessions)
+        room["sessions"] = (1, quotas.sessions)
     if quotas.tokens is not None:
         # Tokens are only known once a reply is written: a new message is refused once
-        # the month's tokens are spent.
-        conditions.append(TenantUsage.tokens < quotas.tokens)
+        # the month's tokens are spent (one token left is enough).
+        room["tokens"] = (1, quotas.tokens)
     checked = ("messages", "sessions", "tokens") if new_session else ("messages", "tokens")
     for counter in checked:
         # A cap of 0 refuses even the month's first message (whose row the upsert creates
@@ -116,7 +122,7 @@ async def admit_message(
         if quotas.of(counter) == 0:
             raise QuotaExceeded(counter, 0, 0, period, period_bounds(period)[1], now)
     for _ in range(3):
-        if await usage.add_to(period, only_if=conditions, messages=1, sessions=int(new_session)):
+        if await usage.add_to(period, room=room, messages=1, sessions=int(new_session)):
             return period
         row = await usage.of_period(period)
         assert row is not None
