@@ -161,17 +161,20 @@ class Settings(BaseSettings):
     quota_messages_per_month: int | None = Field(
         default=None,
         ge=0,
+        le=10**15,
         description="Platform ceiling on visitor messages per tenant and calendar month (UTC); "
         "unset = unlimited.",
     )
     quota_sessions_per_month: int | None = Field(
         default=None,
         ge=0,
+        le=10**15,
         description="Platform ceiling on new conversations per tenant and month.",
     )
     quota_tokens_per_month: int | None = Field(
         default=None,
         ge=0,
+        le=10**15,
         description="Platform ceiling on model tokens (prompt + completion) per tenant and month.",
     )
     max_upload_bytes: int = Field(

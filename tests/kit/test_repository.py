@@ -1,5 +1,6 @@
 """The pre-built statements of the repository base keep the tenant scoping of the others."""
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.chat.models import Message
@@ -56,3 +57,15 @@ async def test_update_row_never_touches_another_tenants_row(
     async with session_scope(maker) as session:
         row = await session.get(Message, theirs)
     assert row is not None and (row.content, row.status) == ("closed", "complete")
+
+
+async def test_update_row_refuses_to_move_a_row(
+    maker: async_sessionmaker[AsyncSession], tenant: Tenant, other_tenant: Tenant
+) -> None:
+    message_id = await _conversation_with_reply(maker, tenant.id)
+    async with write_scope(maker) as session:
+        repository = MessageRepository(session, tenant.id)
+        with pytest.raises(ValueError):
+            await repository.update_row(message_id, {"tenant_id": other_tenant.id})
+        with pytest.raises(ValueError):
+            await repository.update_row(message_id, {"id": new_id()})

@@ -263,7 +263,12 @@ async def test_the_usage_routes_check_their_input_and_key(
             "/api/v1/admin/usage", params={"period": period}, headers=tenant.admin_headers()
         )
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
-    for body in ({"messages_per_month": -1}, {"messages": 10}, {"tokens_per_month": "lots"}):
+    for body in (
+        {"messages_per_month": -1},
+        {"messages": 10},
+        {"tokens_per_month": "lots"},
+        {"tokens_per_month": 10**19},  # beyond the database's 64-bit counters
+    ):
         bad = await client.put("/api/v1/admin/quotas", json=body, headers=tenant.admin_headers())
         assert bad.status_code == 422, body
     widget = await client.get("/api/v1/admin/usage", headers=tenant.widget_headers())
@@ -277,6 +282,19 @@ async def test_the_usage_routes_check_their_input_and_key(
         "sessions_per_month": 4,
         "tokens_per_month": None,
     }
+
+
+async def test_caps_beyond_32_bits_are_counted_against(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    big = 3_000_000_000
+    await set_quotas(
+        client, tenant, messages_per_month=big, sessions_per_month=big, tokens_per_month=big
+    )
+    asked = await chat(client, tenant)
+    assert asked.status_code == 200, asked.text
+    report = await usage(client, tenant)
+    assert report["messages"] == {"used": 1, "quota": big, "remaining": big - 1}
 
 
 async def test_usage_and_quotas_do_not_cross_tenants(

@@ -65,7 +65,9 @@ class TenantRepository(Generic[ModelT]):
 
     async def update_row(self, row_id: str, values: Mapping[str, Any]) -> int:
         """UPDATE one row of this tenant by id, with a statement built once per set of
-        columns; the number of rows changed (0 or 1)."""
+        columns; the number of rows changed (0 or 1). A row's id and tenant never change."""
+        if "tenant_id" in values or "id" in values:
+            raise ValueError("update_row changes neither a row's id nor its tenant")
         stmt = _update_by_id(self.model.__table__, tuple(values))
         params = {**values, _TENANT_PARAM: self.tenant_id, _ID_PARAM: row_id}
         result = await self.session.execute(stmt, params)

@@ -67,8 +67,11 @@ class SettingsCache:
         self._rows: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def sync(self, revision: int | None) -> None:
-        """Take the revision a request just read: a newer one empties the cache."""
-        if revision is not None and (self.revision is None or revision > self.revision):
+        """Take the revision a request just read: any other one empties the cache. (An
+        older one comes from a request that began before a change, or from the row being
+        emptied and started again; the next request to read the newer one empties it
+        again, and nothing read at one revision is served at another.)"""
+        if revision is not None and revision != self.revision:
             self._rows.clear()
             self.revision = revision
 

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Insert, Integer, Table, and_, bindparam
+from sqlalchemy import BigInteger, Insert, Table, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from libriassist.db import utcnow
@@ -61,14 +61,14 @@ def _upsert(dialect: str, added: tuple[str, ...], checked: tuple[str, ...]) -> I
     columns = ("tenant_id", "period", "created_at", "updated_at", *COUNTERS)
     stmt = insert(table).values({name: bindparam(name) for name in columns})
     conditions = [
-        table.c[name] + bindparam(f"needed_{name}", type_=Integer)
-        <= bindparam(f"cap_{name}", type_=Integer)
+        table.c[name] + bindparam(f"needed_{name}", type_=BigInteger)
+        <= bindparam(f"cap_{name}", type_=BigInteger)
         for name in checked
     ]
     return stmt.on_conflict_do_update(
         index_elements=["tenant_id", "period"],
         set_={
-            **{name: table.c[name] + bindparam(f"add_{name}", type_=Integer) for name in added},
+            **{name: table.c[name] + bindparam(f"add_{name}", type_=BigInteger) for name in added},
             "updated_at": bindparam("updated_at"),
         },
         where=and_(*conditions) if conditions else None,

@@ -5,15 +5,22 @@ from pydantic import BaseModel, ConfigDict, Field
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
+# Far above any real month, and well inside the database's 64-bit counters.
+MAX_QUOTA = 10**15
+
+
 class QuotaValues(BaseModel):
     messages_per_month: int | None = Field(
-        default=None, ge=0, description="Visitor messages; null = no cap."
+        default=None, ge=0, le=MAX_QUOTA, description="Visitor messages; null = no cap."
     )
     sessions_per_month: int | None = Field(
-        default=None, ge=0, description="New conversations; null = no cap."
+        default=None, ge=0, le=MAX_QUOTA, description="New conversations; null = no cap."
     )
     tokens_per_month: int | None = Field(
-        default=None, ge=0, description="Model tokens, prompt + completion; null = no cap."
+        default=None,
+        ge=0,
+        le=MAX_QUOTA,
+        description="Model tokens, prompt + completion; null = no cap.",
     )
 
 

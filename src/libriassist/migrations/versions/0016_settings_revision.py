@@ -10,6 +10,9 @@ admin API, the CLI, another worker, SQL by hand) is seen at once. A key's last u
 its ``updated_at`` are left out: they change once a minute per key and change nothing a
 request decides.
 
+On PostgreSQL the triggers are deferred to the commit, so that the one row they write is
+locked only while a transaction commits (a long admin transaction or an ingest does not
+hold up every other tenant's changes, nor deadlock with them); TRUNCATE moves it too.
 SQLite drops a table's triggers when a batch migration rebuilds the table: a migration
 that rebuilds one of these tables must create its triggers again
 (``tests/test_migrations.py`` checks that they are there).
@@ -67,17 +70,23 @@ def create_triggers() -> None:
                 what = f"UPDATE OF {', '.join(columns)}"
             if postgres:
                 op.execute(
-                    f"CREATE TRIGGER {name} AFTER {what} ON {table} "
-                    "FOR EACH STATEMENT EXECUTE FUNCTION libriassist_settings_changed()"
+                    f"CREATE CONSTRAINT TRIGGER {name} AFTER {what} ON {table} "
+                    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                    "EXECUTE FUNCTION libriassist_settings_changed()"
                 )
             else:
                 op.execute(f"CREATE TRIGGER {name} AFTER {what} ON {table} BEGIN {BUMP}; END")
+        if postgres:
+            op.execute(
+                f"CREATE TRIGGER settings_changed_{table}_truncate AFTER TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION libriassist_settings_changed()"
+            )
 
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     for table in WATCHED:
-        for event in EVENTS:
+        for event in (*EVENTS, "truncate") if postgres else EVENTS:
             name = f"settings_changed_{table}_{event}"
             op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if postgres else ""))
     if postgres:
