@@ -72,8 +72,7 @@ class Accepted:
     language: str
     intent: str
     started: float
-    tenant: Tenant  # as read when the message was accepted (detached; may be a few seconds old)
-    kb_revision: str  # the tenant's knowledge version, as read with it
+    tenant: Tenant  # as read when the message was accepted (detached)
     entities: dict[str, list[str]] = field(default_factory=dict)
     history: list[Turn] = field(default_factory=list)
     model: LLMConfig | None = None
@@ -156,7 +155,6 @@ async def accept_message(
                 session, tenant_id, request.session_id, session_token, shopper
             )
             history = await _history(session, tenant_id, conversation.id)
-        revision = tenant.kb_revision
         model, llm_error = await _model_for(session, tenant_id, llm, cache)
         # A prior, not a rule: a clear message in another language overrides it. The
         # language the visitor last wrote in beats the page's (which the widget sends
@@ -164,7 +162,7 @@ async def accept_message(
         hint = (conversation and conversation.language) or request.language
         language = detect_language(question, default=hint or tenant.default_language)
         detected = await intents_service.detect(
-            session, tenant_id, revision, question, language, embedder, intent_cache
+            session, tenant_id, tenant.kb_revision, question, language, embedder, intent_cache
         )
     intent, entities = detected.intent, detected.entities.as_dict()
     new_token = None if conversation else new_secret("st_")
@@ -229,7 +227,6 @@ async def accept_message(
         intent=intent,
         started=started,
         tenant=tenant,
-        kb_revision=revision,
         entities=entities,
         history=history,
         model=model,
@@ -273,7 +270,7 @@ async def reply_events(
             # An explicit request for a person is never answered by a curated answer.
             if accepted.intent != "human_handoff":
                 pins = await load_pins(
-                    session, tenant_id, accepted.kb_revision, embedder, curated_cache
+                    session, tenant_id, tenant.kb_revision, embedder, curated_cache
                 )
                 curated = pins.exact(accepted.question, accepted.language)
                 if curated is None and len(pins):
@@ -293,7 +290,7 @@ async def reply_events(
                     accepted.language,
                     SEARCH_LIMIT,
                     backend=search_backend,
-                    revision=accepted.kb_revision,
+                    revision=tenant.kb_revision,
                 )
                 follow_up = expand_follow_up(accepted.question, history)
                 if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):
@@ -308,7 +305,7 @@ async def reply_events(
                         accepted.language,
                         SEARCH_LIMIT,
                         backend=search_backend,
-                        revision=accepted.kb_revision,
+                        revision=tenant.kb_revision,
                     )
                     if _follows(hits, expanded, min_score, min_lift):
                         hits = expanded
