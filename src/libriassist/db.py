@@ -15,9 +15,10 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from libriassist.kit import sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,7 +57,15 @@ def create_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         # Connections are kept (opening one costs more than a whole quoted answer);
         # readers never wait for the writer in WAL mode.
-        engine = create_async_engine(url, pool_size=8, max_overflow=24, pool_timeout=30)
+        # The driver is aiosqlite with fewer hand-overs between threads (kit/sqlite_driver.py).
+        args, kwargs = make_url(url).get_dialect()().create_connect_args(make_url(url))
+        engine = create_async_engine(
+            url,
+            pool_size=8,
+            max_overflow=24,
+            pool_timeout=30,
+            async_creator=partial(sqlite_driver.connect, *args, **kwargs),
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -1,0 +1,148 @@
+"""The SQLite driver: one trip to the connection's thread per statement, same results.
+
+Runs against a real SQLite file through the engine the product builds (db.create_engine).
+"""
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from libriassist.db import begin_write, create_engine, create_sessionmaker, session_scope
+from libriassist.kit import sqlite_driver
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The calls sent to connections' threads, by name."""
+    sent: list[str] = []
+    original = sqlite_driver.Connection._execute
+
+    async def counting(self: sqlite_driver.Connection, fn: object, *args: object) -> object:
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args)
+
+    monkeypatch.setattr(sqlite_driver.Connection, "_execute", counting)
+    return sent
+
+
+async def test_the_engine_uses_this_driver(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, sqlite_driver.Connection)
+
+
+async def test_a_read_transaction_is_two_trips(engine: AsyncEngine, trips: list[str]) -> None:
+    maker = create_sessionmaker(engine)
+    async with session_scope(maker) as session:
+        await session.execute(text("INSERT INTO items (name) VALUES ('a'), ('b')"))
+    trips.clear()
+    async with session_scope(maker) as session:
+        rows = (await session.execute(text("SELECT name FROM items ORDER BY id"))).all()
+    assert [r.name for r in rows] == ["a", "b"]
+    # BEGIN went with the SELECT; the commit is the other trip; the pool's rollback when
+    # the connection came back had nothing to do, so it was not sent.
+    assert trips == ["_run", "commit"]
+
+
+async def test_a_transaction_without_statements_makes_no_trip(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    maker = create_sessionmaker(engine)
+    async with engine.connect():  # the pool holds an open connection
+        pass
+    trips.clear()
+    async with session_scope(maker) as session:
+        await begin_write(session)  # BEGIN IMMEDIATE, held back
+    assert trips == []
+
+
+async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    maker = create_sessionmaker(engine)
+    other = sqlite3.connect(tmp_path / "driver.db", timeout=0, isolation_level=None)
+    try:
+        async with session_scope(maker) as session:
+            await begin_write(session)
+            await session.execute(
+                text("SELECT count(*) FROM items")
+            )  # a read, under BEGIN IMMEDIATE
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # released by the commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_rollback_undoes_and_the_connection_is_reused(engine: AsyncEngine) -> None:
+    maker = create_sessionmaker(engine)
+    with pytest.raises(RuntimeError):
+        async with session_scope(maker) as session:
+            await session.execute(text("INSERT INTO items (name) VALUES ('gone')"))
+            raise RuntimeError("the request failed")
+    with pytest.raises(IntegrityError):
+        async with session_scope(maker) as session:
+            await session.execute(text("INSERT INTO items (name) VALUES ('x')"))
+            await session.execute(text("INSERT INTO items (name) VALUES ('x')"))
+    async with session_scope(maker) as session:
+        names = (await session.execute(text("SELECT name FROM items"))).scalars().all()
+        assert names == []
+
+
+async def test_results_counts_and_many_rows(engine: AsyncEngine) -> None:
+    maker = create_sessionmaker(engine)
+    async with session_scope(maker) as session:
+        await session.execute(
+            text("INSERT INTO items (name) VALUES (:name)"),
+            [{"name": f"n{i}"} for i in range(300)],  # executemany
+        )
+        changed = await session.execute(text("UPDATE items SET name = name || '!' WHERE id <= 7"))
+        assert changed.rowcount == 7  # type: ignore[attr-defined]
+        result = await session.execute(text("SELECT id, name FROM items ORDER BY id"))
+        assert result.keys() == ["id", "name"]
+        rows = result.all()
+    assert len(rows) == 300 and rows[0] == (1, "n0!") and rows[-1] == (300, "n299")
+    async with engine.connect() as conn:
+        partial = await conn.execute(text("SELECT id FROM items ORDER BY id"))
+        assert partial.fetchmany(2) == [(1,), (2,)]
+        assert partial.fetchone() == (3,)
+        assert len(partial.fetchall()) == 297
+
+
+async def test_begin_waiting_too_long_for_the_lock_fails_cleanly(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    maker = create_sessionmaker(engine)
+    other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA busy_timeout=50")
+            await conn.commit()
+        with pytest.raises(OperationalError, match="locked"):
+            async with session_scope(maker) as session:
+                await begin_write(session)
+                await session.execute(text("INSERT INTO items (name) VALUES ('late')"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    async with session_scope(maker) as session:
+        await begin_write(session)
+        await session.execute(text("INSERT INTO items (name) VALUES ('now')"))
+    async with session_scope(maker) as session:
+        assert (await session.execute(text("SELECT name FROM items"))).scalars().all() == ["now"]
