@@ -34,6 +34,22 @@ async def test_readiness_fails_when_the_database_is_gone(tmp_path: object) -> No
     assert response.json()["error"]["code"] == "database_unavailable"
 
 
+async def test_the_server_keeps_blas_to_one_thread(tmp_path: Path, embedder: Embedder) -> None:
+    # OpenBLAS's extra threads spin after every small product: a core burnt per process.
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from libriassist.config import Settings
+    from libriassist.main import create_app
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):  # as a process starts (on 2+ cores)
+        app = create_app(Settings(data_dir=tmp_path), embedder)
+        async with app.router.lifespan_context(app):
+            assert blas_threads() == {1}
+
+
 async def test_request_id_is_returned_and_kept(client: httpx.AsyncClient) -> None:
     generated = await client.get("/healthz")
     assert len(generated.headers["x-request-id"]) == 32

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from threadpoolctl import threadpool_limits
 
 from libriassist import __version__
 from libriassist.ai.embedder import Embedder, embedder_from_settings
@@ -61,6 +62,11 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # One BLAS thread per server process. Its matrix products are small (a question
+        # against a tenant's chunks), and OpenBLAS's other threads spin after each one:
+        # that spinning doubled the CPU of a quoted answer. Scale out with workers instead.
+        # (The bundled embedder has its own threads, unaffected.)
+        threadpool_limits(1, user_api="blas")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.resolved_database_url)
         maker = create_sessionmaker(engine)
