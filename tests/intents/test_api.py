@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libriassist.ai.embedder import Embedder
+from libriassist.ai.embedder import Embedder, query_cache
 from libriassist.chat.models import Message
 from libriassist.intents import service as intents_service
 from libriassist.intents.models import TenantIntent
@@ -269,5 +269,23 @@ async def test_a_message_is_embedded_once_for_intent_curated_answers_and_search(
     app.state.resources.embedder = counting
     message = f"Quels sont les délais de livraison pour la commande {uuid.uuid4().int % 10**8} ?"
     body = await chat(client, tenant, message)
+    assert body["answered_from_kb"] is True
+    assert counting.texts == [message]
+
+
+async def test_with_the_query_cache_off_a_message_is_still_embedded_once(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """A question never seen before (what a cache of size 0 makes of every question): the
+    search takes the vector the intent detection made, it does not embed it again."""
+    counting = CountingEmbedder(app.state.resources.embedder)
+    app.state.resources.embedder = counting
+    size = query_cache.size
+    query_cache.resize(0)
+    try:
+        message = f"Quels sont les délais de livraison pour le colis {uuid.uuid4().int % 10**8} ?"
+        body = await chat(client, tenant, message)
+    finally:
+        query_cache.resize(size)
     assert body["answered_from_kb"] is True
     assert counting.texts == [message]

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.ai.llm import LLMClients, LLMConfig, LLMInterrupted
+from libriassist.ai.query_cache import Vector
 from libriassist.chat.answering import ReplyPlan, ReplyWriter, is_confident, plan_reply
 from libriassist.chat.generation import GroundedWriter, Turn, WriterReport
 from libriassist.chat.models import Conversation, Message
@@ -78,6 +79,8 @@ class Accepted:
     model: LLMConfig | None = None
     llm_error: str | None = None
     usage_period: str | None = None  # the month the message was counted in, if counted
+    # The question as the intent detection embedded it (the search reuses it).
+    vector: Vector | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,7 @@ async def accept_message(
         model=model,
         llm_error=llm_error,
         usage_period=period,
+        vector=detected.vector,
     )
 
 
@@ -291,6 +295,7 @@ async def reply_events(
                     SEARCH_LIMIT,
                     backend=search_backend,
                     revision=tenant.kb_revision,
+                    vector=accepted.vector,
                 )
                 follow_up = expand_follow_up(accepted.question, history)
                 if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):

@@ -16,7 +16,7 @@ intents, then (later, optionally) a language model for the unclear cases.
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -60,6 +60,9 @@ class Detection:
     source: str  # rule | model | fallback | tenant | refiner
     entities: Entities
     candidates: tuple[Candidate, ...] = ()
+    # The message as embed_query(embedder, text, language) gave it, when it was embedded:
+    # the search reuses it (a question never seen before is embedded once, not twice).
+    vector: Vector | None = field(default=None, compare=False, repr=False)
 
 
 class IntentRefiner(Protocol):
@@ -100,6 +103,7 @@ async def detect(
     detection = decide(
         builtin, tenant.predict(vector, text, language), vector, text, language, entities
     )
+    detection = replace(detection, vector=vector)
     if refiner is not None and detection.source != "rule" and detection.confidence < REFINE_BELOW:
         choice = await refiner.refine(text, language, detection)
         if choice is not None and choice in {c.intent for c in detection.candidates}:

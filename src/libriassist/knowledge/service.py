@@ -125,6 +125,7 @@ async def search(
     mode: Mode = "hybrid",
     backend: SearchBackend = "memory",
     revision: str | None = None,
+    vector: npt.NDArray[np.float32] | None = None,
 ) -> list[SearchHit]:
     """The tenant's best chunks for ``query``. Cross-lingual matches count: a Darija
     question may find a French entry through the dense ranking.
@@ -133,17 +134,19 @@ async def search(
     holds per tenant; ``pgvector`` asks PostgreSQL for candidates and keeps nothing per
     tenant. Both rank with ``retrieval.rank``; ``cache`` also holds the background vectors.
     ``revision``: the tenant's ``kb_revision`` when the caller has just read it (saves
-    reading it again).
+    reading it again). ``vector``: ``embed_query(embedder, query, language)`` when the
+    caller already has it.
     """
     if backend == "pgvector":
         return await _search_pgvector(
-            session, tenant_id, embedder, cache, query, language, limit, mode, revision
+            session, tenant_id, embedder, cache, query, language, limit, mode, revision, vector
         )
     index = await load_index(session, tenant_id, embedder, cache, revision)
     if not index.chunks:
         return []
     language = language or detect_language(query)
-    vector = await embed_query(embedder, query, language)
+    if vector is None:
+        vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
     baseline = await _baseline(cache, embedder, vector)
     return [
@@ -178,13 +181,15 @@ async def _search_pgvector(
     limit: int,
     mode: Mode,
     revision: str | None = None,
+    vector: npt.NDArray[np.float32] | None = None,
 ) -> list[SearchHit]:
     revision = revision or await tenants_service.current_kb_revision(session, tenant_id)
     state = await pgvector_search.current_state(session, tenant_id, revision, embedder.model_id)
     if not state.chunks:
         return []
     language = language or detect_language(query)
-    vector = await embed_query(embedder, query, language)
+    if vector is None:
+        vector = await embed_query(embedder, query, language)
     found = await pgvector_search.candidates(
         session, tenant_id, state, vector, query, language, mode
     )
