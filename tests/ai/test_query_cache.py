@@ -1,3 +1,4 @@
+import asyncio
 import threading
 
 import numpy as np
@@ -5,6 +6,7 @@ import pytest
 
 from libriassist.ai.embedder import (
     DARIJA_ORIGINAL_WEIGHT,
+    Embedder,
     Vectors,
     embed_passages,
     embed_query,
@@ -135,3 +137,45 @@ def test_darija_passages_are_mixed_with_their_rewrite_in_one_call() -> None:
     np.testing.assert_allclose(vectors[0], l2_normalise([mix])[0], rtol=1e-6)
     np.testing.assert_allclose(vectors[1], rows[1], rtol=1e-6)
     assert vectors.shape == (3, 3)
+
+
+class SlowLocalEmbedder(CountingEmbedder):
+    """Computes on this machine; notes how many of its calls ran at once."""
+
+    computes_locally = True
+
+    def __init__(self) -> None:
+        super().__init__("slow-local")
+        self.running = 0
+        self.most_at_once = 0
+        self.guard = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        with self.guard:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            threading.Event().wait(0.02)
+            return super().embed_queries(texts)
+        finally:
+            with self.guard:
+                self.running -= 1
+
+
+async def test_questions_for_a_local_model_are_embedded_one_at_a_time_in_order() -> None:
+    embedder = SlowLocalEmbedder()
+    questions = [f"question {i}" for i in range(6)]
+    await asyncio.gather(*(embed_query(embedder, q) for q in questions))
+    assert embedder.most_at_once == 1
+    assert embedder.queries == [[q] for q in questions]  # first come, first embedded
+
+
+async def test_questions_for_a_remote_model_are_embedded_in_parallel() -> None:
+    embedder = SlowLocalEmbedder()
+    embedder.computes_locally = False  # e.g. an OpenAI-compatible server
+    await asyncio.gather(*(embed_query(embedder, f"remote {i}") for i in range(6)))
+    assert embedder.most_at_once > 1
+
+
+def test_the_bundled_model_counts_as_local(embedder: Embedder) -> None:
+    assert getattr(embedder, "computes_locally", False) is True

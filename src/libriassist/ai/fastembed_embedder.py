@@ -17,6 +17,8 @@ from libriassist.ai.embedder import EmbedderUnavailable, Vectors, l2_normalise, 
 
 
 class FastEmbedEmbedder:
+    computes_locally = True  # questions are embedded one at a time (embedder._local_queries)
+
     def __init__(
         self,
         model: str,
