@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 from openai import AsyncOpenAI
 from pydantic import BaseModel
+from threadpoolctl import threadpool_limits
 
 from libriassist.ai.embedder import get_embedder
 from libriassist.db import create_engine, create_sessionmaker
@@ -50,6 +51,7 @@ def build_app(llm_url: str, model: str, database_url: str | None, tenant: str | 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threadpool_limits(1, user_api="blas")  # as the product's server does
         if database_url and tenant:
             engine = create_engine(database_url)
             async with create_sessionmaker(engine)() as session:

@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         # One BLAS thread per server process. Its matrix products are small (a question
         # against a tenant's chunks), and OpenBLAS's other threads spin after each one:
         # that spinning doubled the CPU of a quoted answer. Scale out with workers instead.
-        # (The bundled embedder has its own threads, unaffected.)
+        # Set here rather than by OPENBLAS_NUM_THREADS, which only works when it is set
+        # before numpy is first imported. (The bundled embedder's own threads stay.)
         threadpool_limits(1, user_api="blas")
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(settings.resolved_database_url)
