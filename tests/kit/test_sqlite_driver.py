@@ -3,17 +3,42 @@
 Runs against a real SQLite file through the engine the product builds (db.create_engine).
 """
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, String, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libriassist.db import begin_write, create_engine, create_sessionmaker, session_scope
+from libriassist.db import (
+    begin_write,
+    create_engine,
+    create_sessionmaker,
+    session_scope,
+    write_scope,
+)
 from libriassist.kit import sqlite_driver
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Item(_Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String, unique=True)
+
+
+# A statement that runs for a while (long enough to be cancelled in the middle).
+SLOW = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+    "SELECT count(*) FROM c"
+)
 
 
 @pytest.fixture
@@ -70,6 +95,45 @@ async def test_a_transaction_without_statements_makes_no_trip(
     assert trips == []
 
 
+async def test_a_held_back_begin_ends_with_its_transaction(engine: AsyncEngine) -> None:
+    maker = create_sessionmaker(engine)
+    async with engine.connect():  # the pool holds one connection: both sessions get it
+        pass
+    async with session_scope(maker) as session:
+        await begin_write(session)  # BEGIN IMMEDIATE held back, and never needed
+    async with session_scope(maker) as session:  # it must not come back with this BEGIN
+        await session.execute(text("INSERT INTO items (name) VALUES ('a')"))
+    async with session_scope(maker) as session:
+        assert (await session.execute(text("SELECT name FROM items"))).scalars().all() == ["a"]
+
+
+async def test_a_statement_cancelled_midway_leaves_no_transaction_behind(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    maker = create_sessionmaker(engine)
+
+    async def write() -> None:
+        async with write_scope(maker) as session:
+            await session.execute(text(SLOW))  # holds the write lock (BEGIN IMMEDIATE)
+
+    task = asyncio.create_task(write())
+    await asyncio.sleep(0.05)
+    task.cancel()  # e.g. the visitor left
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    other = sqlite3.connect(tmp_path / "driver.db", timeout=5, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the write lock was released
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+    for i in range(9):  # more than the pool holds: every connection starts clean
+        async with write_scope(maker) as session:
+            await session.execute(text("INSERT INTO items (name) VALUES (:n)"), {"n": f"n{i}"})
+    async with session_scope(maker) as session:
+        assert (await session.execute(text("SELECT count(*) FROM items"))).scalar() == 9
+
+
 async def test_a_write_transaction_holds_the_write_lock_from_its_first_statement(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
@@ -107,10 +171,11 @@ async def test_rollback_undoes_and_the_connection_is_reused(engine: AsyncEngine)
 async def test_results_counts_and_many_rows(engine: AsyncEngine) -> None:
     maker = create_sessionmaker(engine)
     async with session_scope(maker) as session:
-        await session.execute(
+        inserted = await session.execute(
             text("INSERT INTO items (name) VALUES (:name)"),
             [{"name": f"n{i}"} for i in range(300)],  # executemany
         )
+        assert inserted.rowcount == 300  # type: ignore[attr-defined]
         changed = await session.execute(text("UPDATE items SET name = name || '!' WHERE id <= 7"))
         assert changed.rowcount == 7  # type: ignore[attr-defined]
         result = await session.execute(text("SELECT id, name FROM items ORDER BY id"))
@@ -122,6 +187,14 @@ async def test_results_counts_and_many_rows(engine: AsyncEngine) -> None:
         assert partial.fetchmany(2) == [(1,), (2,)]
         assert partial.fetchone() == (3,)
         assert len(partial.fetchall()) == 297
+        streamed = await conn.stream(text("SELECT id FROM items ORDER BY id"))
+        sizes = [len(part) async for part in streamed.partitions(128)]
+        assert sizes == [128, 128, 44]
+    async with session_scope(maker) as session:
+        item = Item(name="through the ORM")
+        session.add(item)
+        await session.flush()  # the new id comes from the cursor's lastrowid
+        assert item.id == 301
 
 
 async def test_begin_waiting_too_long_for_the_lock_fails_cleanly(

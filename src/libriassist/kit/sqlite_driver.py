@@ -16,6 +16,7 @@ cursors (``yield_per``) get no memory saving here.
 """
 
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,9 @@ class Connection(aiosqlite.Connection):
     pending_begin: str | None = None  # BEGIN sent by SQLAlchemy, not yet sent to SQLite
 
     def cursor(self) -> "Cursor":  # type: ignore[override]
-        # No trip: the sqlite3 cursor is made, used and closed by each statement.
+        # No trip: the sqlite3 cursor is made, used and closed by each statement. (Unlike
+        # aiosqlite's, it is not awaited; and aiosqlite's own execute() would bypass a
+        # held-back BEGIN: only SQLAlchemy uses these connections.)
         return Cursor(self)
 
     async def commit(self) -> None:
@@ -63,9 +66,7 @@ class Connection(aiosqlite.Connection):
         await super().rollback()
 
     def _ending_needs_sqlite(self) -> bool:
-        if self.pending_begin is not None:  # the transaction never reached SQLite
-            self.pending_begin = None
-            return False
+        self.pending_begin = None  # a BEGIN still held back never reached SQLite
         connection = self._connection
         # Read outside the thread, but only while no call of this connection is under way
         # (SQLAlchemy waits for each one), and the connection is opened with
@@ -109,7 +110,7 @@ class Cursor:
         self.rowcount = -1
         self.lastrowid: int | None = None
         self.arraysize = 1
-        self._rows: list[Any] = []
+        self._rows: deque[Any] = deque()
 
     async def __aenter__(self) -> "Cursor":
         return self
@@ -121,7 +122,7 @@ class Cursor:
         connection = self._connection
         if sql in _BEGIN and not parameters and connection.pending_begin is None:
             connection.pending_begin = sql
-            self.description, self.rowcount, self._rows = None, -1, []
+            self.description, self.rowcount, self._rows = None, -1, deque()
             return self
         await self._run(sql, parameters, many=False)
         return self
@@ -131,25 +132,25 @@ class Cursor:
         return self
 
     async def _run(self, sql: str, parameters: Any, many: bool) -> None:
-        self.description, self.rowcount, self.lastrowid, self._rows = None, -1, None, []
+        self.description, self.rowcount, self.lastrowid, self._rows = None, -1, None, deque()
         result = await self._connection.run_statement(sql, parameters, many)
-        self.description, self.rowcount, self.lastrowid, self._rows = result
+        self.description, self.rowcount, self.lastrowid, rows = result
+        self._rows = deque(rows)
 
     async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
+        return self._rows.popleft() if self._rows else None
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        count = size or self.arraysize
-        rows, self._rows = self._rows[:count], self._rows[count:]
-        return rows
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
 
     async def fetchall(self) -> list[Any]:
-        rows, self._rows = self._rows, []
+        rows, self._rows = list(self._rows), deque()
         return rows
 
     async def close(self) -> None:
-        self._rows = []
+        self._rows = deque()
 
     async def __aiter__(self) -> AsyncIterator[Any]:
         while self._rows:
-            yield self._rows.pop(0)
+            yield self._rows.popleft()
