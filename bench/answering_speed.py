@@ -984,8 +984,8 @@ def machine() -> dict[str, Any]:
 
 async def profile(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """At 10 streams, warm cache: the product's steps timed in place (bench/traced_server.py)
-    for both paths, then each path under cProfile, then the quoted path again with
-    OpenBLAS held to one thread."""
+    for both paths, then each path under cProfile. (A run of the quoted path with
+    OpenBLAS held to one thread used to follow; the server now always is.)"""
     started = time.monotonic()
     data_dir, _, keys = await knowledge_base(workdir)
     bench = Bench(args, keys, workdir)
@@ -1026,20 +1026,6 @@ async def profile(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             print(
                 "  by library: " + ", ".join(f"{p} {ms:.1f}" for p, ms in packages.items()),
                 flush=True,
-            )
-        blas = {"OPENBLAS_NUM_THREADS": "1"}
-        with product(workdir, data_dir, model.url, 2048, "one-blas-thread", env=blas) as server:
-            meter = Meter(server.pid, {"model": model.pid})
-            await bench.probe(server.url)
-            asker = bench.chat(server.url, QUOTE_TENANT, questions)
-            point = await measure_point(
-                "quoted, 1 BLAS thread", asker, requests["quote"], 10, meter
-            )
-            out["one_blas_thread"] = asdict(point)
-            errors: dict[str, int] = {}
-            answers, failures, usage, _ = await for_a_while(asker, 10, 2.0, 15.0, meter, errors)
-            out["one_blas_thread_throughput"] = _rate(
-                "quoted answers, 10 streams, 1 BLAS thread", answers, failures, usage, errors
             )
     await bench.client.aclose()
     out["server_log_problems"] = server_log_problems(workdir)
