@@ -181,6 +181,8 @@ def test_shopper_token_feedback_and_log_in_again(
     with page.expect_request("**/api/v1/feedback"):
         comment.fill("Pas assez précis")
         page.keyboard.press("Enter")
+    # The request event can come before the route handler has run: wait for the handler.
+    wait_until(page, lambda: len(ratings) == 3, "the comment reaching the route")
     assert [r.post_data_json for r in ratings[1:]] == [
         {"message_id": message_id, "rating": "down", "comment": None},
         {"message_id": message_id, "rating": "down", "comment": "Pas assez précis"},
