@@ -13,6 +13,8 @@ from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libriassist.usage_limits.schemas import MAX_QUOTA
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LIBRIASSIST_", extra="ignore")
@@ -161,20 +163,20 @@ class Settings(BaseSettings):
     quota_messages_per_month: int | None = Field(
         default=None,
         ge=0,
-        le=10**15,
+        le=MAX_QUOTA,
         description="Platform ceiling on visitor messages per tenant and calendar month (UTC); "
         "unset = unlimited.",
     )
     quota_sessions_per_month: int | None = Field(
         default=None,
         ge=0,
-        le=10**15,
+        le=MAX_QUOTA,
         description="Platform ceiling on new conversations per tenant and month.",
     )
     quota_tokens_per_month: int | None = Field(
         default=None,
         ge=0,
-        le=10**15,
+        le=MAX_QUOTA,
         description="Platform ceiling on model tokens (prompt + completion) per tenant and month.",
     )
     max_upload_bytes: int = Field(

@@ -58,7 +58,8 @@ def create_engine(url: str) -> AsyncEngine:
         # Connections are kept (opening one costs more than a whole quoted answer);
         # readers never wait for the writer in WAL mode.
         # The driver is aiosqlite with fewer hand-overs between threads (kit/sqlite_driver.py).
-        args, kwargs = make_url(url).get_dialect()().create_connect_args(make_url(url))
+        parsed = make_url(url)
+        args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
         engine = create_async_engine(
             url,
             pool_size=8,

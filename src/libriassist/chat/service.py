@@ -134,7 +134,7 @@ async def accept_message(
     now: datetime | None = None,
     shopper: Shopper | None = None,
     tenant: Tenant | None = None,
-    cache: SettingsView | None = None,
+    cache: SettingsView = NO_CACHE,
 ) -> Accepted:
     """Store the visitor's message and an empty reply row. Everything the reply needs
     from the database is read here too, so a reply from warm caches touches the database
@@ -143,7 +143,6 @@ async def accept_message(
     stores it: over quota, ``QuotaExceeded`` and nothing is stored. ``tenant``: the row
     when this request already read it. ``cache``: where the tenant, its model settings
     and quotas may be read from (kit/settings_cache.py)."""
-    cache = cache or NO_CACHE
     started = time.perf_counter()
     question = _clean_message(request.message, max_chars)
     # Reads first, in a plain transaction; then one short write transaction. (Reading

@@ -46,19 +46,6 @@ async def read_revision(session: AsyncSession) -> int | None:
     return value
 
 
-def detached(session: AsyncSession, load: Callable[[], Awaitable[T]]) -> Callable[[], Awaitable[T]]:
-    """``load`` (which reads one ORM row or None in ``session``), with the row taken out of
-    the session: a rollback there would otherwise expire the row other requests share."""
-
-    async def load_detached() -> T:
-        row = await load()
-        if row is not None:
-            session.expunge(row)
-        return row
-
-    return load_detached
-
-
 class SettingsCache:
     def __init__(self, seconds: float = 60.0, max_entries: int = 20_000) -> None:
         self.seconds = seconds
@@ -83,11 +70,14 @@ class SettingsCache:
         revision: int | None,
         *,
         keep_none: bool = True,
+        session: AsyncSession | None = None,
     ) -> T:
         """The ``(kind, key)`` row kept at ``revision`` (the one this request read), or
         ``load()``'s result, then kept. A request that read another revision than the
         cache's (an older one: it began before a change) reads for itself and keeps
-        nothing. ``keep_none=False``: a None result is not kept."""
+        nothing. ``keep_none=False``: a None result is not kept. ``session``: the one
+        ``load`` reads an ORM row in; a row kept is taken out of it, since a rollback
+        there would otherwise expire the row other requests share."""
         if self.seconds <= 0 or revision is None or revision != self.revision:
             return await load()
         now = time.monotonic()
@@ -103,6 +93,8 @@ class SettingsCache:
                 self._rows = {k: v for k, v in self._rows.items() if v[0] > now}
                 if len(self._rows) >= self.max_entries:
                     self._rows.clear()
+            if session is not None and value is not None:
+                session.expunge(value)
             self._rows[(kind, key)] = (now + self.seconds, value)
         return value
 
@@ -121,9 +113,17 @@ class SettingsView:
     revision: int | None
 
     async def get(
-        self, kind: str, key: str, load: Callable[[], Awaitable[T]], *, keep_none: bool = True
+        self,
+        kind: str,
+        key: str,
+        load: Callable[[], Awaitable[T]],
+        *,
+        keep_none: bool = True,
+        session: AsyncSession | None = None,
     ) -> T:
-        return await self.cache.get(kind, key, load, self.revision, keep_none=keep_none)
+        return await self.cache.get(
+            kind, key, load, self.revision, keep_none=keep_none, session=session
+        )
 
 
 NO_CACHE = SettingsView(SettingsCache(0), None)

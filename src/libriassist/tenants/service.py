@@ -8,7 +8,7 @@ from libriassist.customers import tiers as customer_tiers
 from libriassist.db import utcnow
 from libriassist.errors import AppError, InvalidRequest, NotFound, TenantNotFound
 from libriassist.kit.ids import SLUG_RE, hash_secret, new_id, new_secret
-from libriassist.kit.settings_cache import SettingsView, detached
+from libriassist.kit.settings_cache import NO_CACHE, SettingsView
 from libriassist.tenants import personas
 from libriassist.tenants.models import ApiKey, Tenant
 from libriassist.tenants.repository import (
@@ -51,7 +51,7 @@ async def cached_tenant(session: AsyncSession, tenant_id: str, cache: SettingsVi
     """``get_tenant`` through the settings cache: a detached row shared by the requests of
     the next few seconds, to read and never to modify."""
     return await cache.get(
-        "tenant", tenant_id, detached(session, lambda: get_tenant(session, tenant_id))
+        "tenant", tenant_id, lambda: get_tenant(session, tenant_id), session=session
     )
 
 
@@ -179,15 +179,18 @@ async def revoke_key(session: AsyncSession, tenant_id: str, key_id: str) -> ApiK
 
 
 async def resolve_key(
-    session: AsyncSession, value: str, cache: SettingsView | None = None
+    session: AsyncSession, value: str, cache: SettingsView = NO_CACHE
 ) -> ApiKey | None:
     """The active key with this value, or None. Reads only: see ``touch_due``. With
     ``cache``, a known key may come from it (detached; never modify it)."""
     key_hash = hash_secret(value)
-    if cache is None:
-        return await find_key_by_hash(session, key_hash)
-    load = detached(session, lambda: find_key_by_hash(session, key_hash))
-    return await cache.get("api_key", key_hash, load, keep_none=False)
+    return await cache.get(
+        "api_key",
+        key_hash,
+        lambda: find_key_by_hash(session, key_hash),
+        keep_none=False,
+        session=session,
+    )
 
 
 def touch_due(key: ApiKey) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.config import Settings
 from libriassist.db import utcnow
-from libriassist.kit.settings_cache import SettingsView, detached
+from libriassist.kit.settings_cache import NO_CACHE, SettingsView
 from libriassist.usage_limits.errors import QuotaExceeded
 from libriassist.usage_limits.models import TenantQuota
 from libriassist.usage_limits.repository import COUNTERS, QuotaRepository, UsageRepository
@@ -80,12 +80,10 @@ def _effective(own: Quotas, platform: Quotas) -> Quotas:
 
 
 async def effective_quotas(
-    session: AsyncSession, tenant_id: str, settings: Settings, cache: SettingsView | None = None
+    session: AsyncSession, tenant_id: str, settings: Settings, cache: SettingsView = NO_CACHE
 ) -> Quotas:
-    rows = QuotaRepository(session, tenant_id)
-    row = await (
-        cache.get("quotas", tenant_id, detached(session, rows.current)) if cache else rows.current()
-    )
+    current = QuotaRepository(session, tenant_id).current
+    row = await cache.get("quotas", tenant_id, current, session=session)
     return _effective(_own_quotas(row), platform_quotas(settings))
 
 
@@ -96,7 +94,7 @@ async def admit_message(
     *,
     new_session: bool,
     now: datetime | None = None,
-    cache: SettingsView | None = None,
+    cache: SettingsView = NO_CACHE,
 ) -> str:
     """Counts one visitor message (and a session when it starts a conversation), or
     raises ``QuotaExceeded`` counting nothing. The check and the increment are one
