@@ -577,11 +577,17 @@ def _follows(
     alone: list[SearchHit], expanded: list[SearchHit], min_score: float, min_lift: float
 ) -> bool:
     """Take the joined question's match only if the message alone already leaned towards
-    it (its best hit): "and for returns?" after a delivery question must not get the
-    delivery answer again because the previous question weighs more."""
-    if not alone or not expanded or expanded[0].chunk_id != alone[0].chunk_id:
+    it: "and for returns?" after a delivery question must not get the delivery answer
+    again because the previous question weighs more. Leaning means its best hit, or one
+    the message alone cannot tell from its best (closer than ``min_lift``): a near tie
+    says nothing about which way it leans."""
+    if not alone or not expanded:
         return False
-    return is_confident(expanded[0], expanded, min_score, min_lift)
+    best = expanded[0]
+    leaned = next((h for h in alone if h.chunk_id == best.chunk_id), None)
+    if leaned is None or alone[0].score - leaned.score >= min_lift:
+        return False
+    return is_confident(best, expanded, min_score, min_lift)
 
 
 def expand_follow_up(question: str, history: list[Turn]) -> str | None:
