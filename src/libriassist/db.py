@@ -87,7 +87,11 @@ def create_engine(url: str) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             immediate = conn.get_execution_options().get(_WRITE_OPTION)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            # Handed to the driver, which sends it with the transaction's first statement
+            # (as it would a BEGIN executed here, without a statement's machinery: a
+            # third of a one-UPDATE transaction's CPU).
+            driver: sqlite_driver.Connection = conn.connection.driver_connection
+            driver.begin_with_next_statement("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

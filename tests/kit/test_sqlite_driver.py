@@ -107,6 +107,26 @@ async def test_a_held_back_begin_ends_with_its_transaction(engine: AsyncEngine) 
         assert (await session.execute(text("SELECT name FROM items"))).scalars().all() == ["a"]
 
 
+async def test_the_begin_handed_to_the_driver_goes_with_the_next_statement(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver: sqlite_driver.Connection = raw.driver_connection
+        driver.begin_with_next_statement("BEGIN IMMEDIATE")
+        assert driver.pending_begin == "BEGIN IMMEDIATE"
+        with pytest.raises(sqlite3.OperationalError, match="within a transaction"):
+            driver.begin_with_next_statement("BEGIN")
+        with pytest.raises(ValueError, match="not a BEGIN"):
+            driver.begin_with_next_statement("COMMIT")
+        cursor = driver.cursor()
+        await cursor.execute("INSERT INTO items (name) VALUES ('a')")
+        assert driver.pending_begin is None
+        assert driver._conn.in_transaction  # the BEGIN reached SQLite with the INSERT
+        await driver.rollback()
+        assert not driver._conn.in_transaction
+
+
 async def test_a_statement_cancelled_midway_leaves_no_transaction_behind(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:

@@ -65,6 +65,15 @@ class Connection(aiosqlite.Connection):
             return
         await super().rollback()
 
+    def begin_with_next_statement(self, begin: str) -> None:
+        """What executing ``begin`` (a ``BEGIN`` of ``_BEGIN``) does: held back, sent
+        with the next statement, forgotten if the transaction ends first."""
+        if begin not in _BEGIN:
+            raise ValueError(f"not a BEGIN: {begin!r}")
+        if self.pending_begin is not None:
+            raise sqlite3.OperationalError("cannot start a transaction within a transaction")
+        self.pending_begin = begin
+
     def _ending_needs_sqlite(self) -> bool:
         self.pending_begin = None  # a BEGIN still held back never reached SQLite
         connection = self._connection
@@ -121,7 +130,7 @@ class Cursor:
     async def execute(self, sql: str, parameters: Any = ()) -> "Cursor":
         connection = self._connection
         if sql in _BEGIN and not parameters and connection.pending_begin is None:
-            connection.pending_begin = sql
+            connection.begin_with_next_statement(sql)
             self.description, self.rowcount, self._rows = None, -1, deque()
             return self
         await self._run(sql, parameters, many=False)
