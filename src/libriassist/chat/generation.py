@@ -8,6 +8,7 @@ visitor's words (marked as data). A model that still starts reciting its instruc
 cut off by ``LeakGuard``.
 """
 
+import functools
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -117,10 +118,7 @@ class LeakGuard:
     SPAN = 7
 
     def __init__(self, system_prompt: str) -> None:
-        words = _words(system_prompt)
-        self._spans = {
-            tuple(words[i : i + self.SPAN]) for i in range(max(0, len(words) - self.SPAN + 1))
-        }
+        self._spans = _spans(system_prompt, self.SPAN)
         self._window: list[str] = []  # the last SPAN - 1 complete words
         self._partial = ""  # a word the last piece may have cut in two
 
@@ -145,6 +143,14 @@ class LeakGuard:
             tail = (self._window + _words(self._partial))[-self.SPAN :]
             return tuple(tail) in self._spans
         return False
+
+
+@functools.lru_cache(maxsize=128)  # about 60 KB each for a 3,000-character prompt
+def _spans(system_prompt: str, span: int) -> frozenset[tuple[str, ...]]:
+    """Every run of ``span`` words of the prompt. Kept: a tenant's system prompt is the
+    same for every question in one language, and cutting it up cost 0.15 ms per reply."""
+    words = _words(system_prompt)
+    return frozenset(tuple(words[i : i + span]) for i in range(max(0, len(words) - span + 1)))
 
 
 def _tail_word(text: str) -> str:
