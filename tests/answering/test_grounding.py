@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libriassist.ai.embedder import Embedder
 from libriassist.chat.generation import RULES, LeakGuard
 from libriassist.chat.generation import Turn as HistoryTurn
-from libriassist.chat.service import _follows, expand_follow_up
-from libriassist.knowledge.schemas import SearchHit
+from libriassist.chat.service import expand_follow_up
 from libriassist.tenants import personas
 from libriassist.tenants import service as tenants_service
 from tests.answering.helpers import ask, ask_stream, stored
@@ -111,37 +110,6 @@ async def test_a_follow_up_is_searched_with_the_question_it_follows(
         session_token=first["session_token"],
     )
     assert "30 jours" not in other["answer"]
-
-
-def _hit(chunk_id: str, score: float) -> SearchHit:
-    return SearchHit(
-        chunk_id=chunk_id,
-        document_id="d",
-        kind="faq",
-        title="t",
-        question=None,
-        text="x",
-        language="fr",
-        url=None,
-        source_uri="faq.md",
-        score=score,
-        lift=score - 0.7,
-        lexical=0.0,
-        rank_score=score,
-    )
-
-
-def test_a_follow_up_takes_the_joined_match_only_where_it_already_leaned() -> None:
-    joined = [_hit("returns", 0.90), _hit("delivery", 0.84)]
-    # Alone it leaned the same way, or could not tell the two apart (a near tie; which
-    # comes first then depends on the machine's arithmetic).
-    assert _follows([_hit("returns", 0.83), _hit("delivery", 0.80)], joined, 0.8, 0.03)
-    assert _follows([_hit("delivery", 0.8243), _hit("returns", 0.8241)], joined, 0.8, 0.03)
-    # Alone it clearly leaned elsewhere, or never met that passage: the previous question
-    # must not pull the answer its way.
-    assert not _follows([_hit("delivery", 0.86), _hit("returns", 0.80)], joined, 0.8, 0.03)
-    assert not _follows([_hit("delivery", 0.86)], joined, 0.8, 0.03)
-    assert not _follows([], joined, 0.8, 0.03)
 
 
 def test_follow_up_expansion_uses_only_the_visitors_words() -> None:

@@ -1,4 +1,5 @@
 from libriassist.chat.answering import is_confident
+from libriassist.chat.service import _follows
 from libriassist.knowledge.schemas import SearchHit
 
 
@@ -76,3 +77,19 @@ def test_the_plan_follows_the_fallback_order() -> None:
         default_language="fr",
     )
     assert plan.mode == "answer" and plan.grounds[0].language == "fr"
+
+
+def test_a_follow_up_takes_the_joined_match_only_where_it_already_leaned() -> None:
+    def scored(title: str, score: float) -> SearchHit:
+        return hit(score, score - 0.7, 0.0, title)
+
+    joined = [scored("returns", 0.90), scored("delivery", 0.84)]
+    # Alone it leaned the same way, or could not tell the two apart (a near tie; which
+    # comes first then depends on the machine's arithmetic).
+    assert _follows([scored("returns", 0.83), scored("delivery", 0.80)], joined, 0.8, 0.03)
+    assert _follows([scored("delivery", 0.8243), scored("returns", 0.8241)], joined, 0.8, 0.03)
+    # Alone it clearly leaned elsewhere, or never met that passage: the previous question
+    # must not pull the answer its way.
+    assert not _follows([scored("delivery", 0.86), scored("returns", 0.80)], joined, 0.8, 0.03)
+    assert not _follows([scored("delivery", 0.86)], joined, 0.8, 0.03)
+    assert not _follows([], joined, 0.8, 0.03)
