@@ -206,7 +206,12 @@ async def test_serve_runs_several_workers_on_the_configured_database(
     lines = [
         line for line in (tmp_path / "serve.log").read_text().splitlines() if line.startswith("{")
     ]
-    assert any(json.loads(line).get("path") == "/api/v1/chat" for line in lines)
+    # Each request is logged once (the server's own access log would repeat it), with its
+    # request id and the client's address.
+    chats = [json.loads(line) for line in lines if "/api/v1/chat" in line]
+    assert len(chats) == 10
+    assert all(c["path"] == "/api/v1/chat" and c["status"] == 200 for c in chats)
+    assert all(c["client"] == "127.0.0.1" and len(c["request_id"]) == 32 for c in chats)
 
 
 def test_cli_on_an_empty_data_dir_says_to_migrate(tmp_path: Path) -> None:

@@ -54,6 +54,9 @@ class RequestContextMiddleware:
                     "path": scope["path"],
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    # The address the request came from (behind trusted proxies, the
+                    # visitor's, as the proxy headers give it).
+                    "client": scope["client"][0] if scope.get("client") else None,
                 },
             )
             request_id_var.reset(token)
