@@ -12,7 +12,7 @@ often MSA than Darija.
 import math
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -34,14 +34,19 @@ def features(text: str, language: str | None = None) -> Counter[str]:
     words = normalise_question(text).split()
     found: Counter[str] = Counter()
     for word in words:
-        found["w:" + word] += 1
-        padded = f" {word} "
-        for n in NGRAMS:
-            for i in range(max(1, len(padded) - n + 1)):
-                found["c:" + padded[i : i + n]] += 1
+        found.update(_word_features(word))
     for first, second in zip(words, words[1:], strict=False):
         found[f"b:{first} {second}"] += 1
     return found
+
+
+@lru_cache(maxsize=65_536)
+def _word_features(word: str) -> tuple[str, ...]:
+    """A word and its character n-grams. Kept per word, like a tokenizer's word cache:
+    messages reuse a small vocabulary, and this loop is most of a message's features."""
+    padded = f" {word} "
+    grams = ["c:" + padded[i : i + n] for n in NGRAMS for i in range(max(1, len(padded) - n + 1))]
+    return ("w:" + word, *grams)
 
 
 @dataclass(frozen=True)
@@ -120,19 +125,17 @@ class Vocabulary:
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
+        known = self.columns
         for document in documents:
-            columns = [self.columns[f] for f in document if f in self.columns]
-            weights = np.array(
-                [
-                    (1 + math.log(document[f])) * self.idf[self.columns[f]]
-                    for f in document
-                    if f in self.columns
-                ],
-                dtype=np.float32,
-            )
-            norm = float(np.linalg.norm(weights)) if len(weights) else 0.0
-            indices.extend(columns)
-            data.extend((weights / norm).tolist() if norm else [])
+            pairs = [(known[f], count) for f, count in document.items() if f in known]
+            if pairs:
+                columns, counts = zip(*pairs, strict=True)
+                weights = (1 + np.log(np.array(counts, dtype=np.float32))) * self.idf[
+                    np.array(columns)
+                ]
+                norm = float(np.linalg.norm(weights))
+                indices.extend(columns)
+                data.extend((weights / norm).tolist() if norm else [0.0] * len(weights))
             indptr.append(len(indices))
         return SparseRows(
             np.array(indptr, dtype=np.int64),

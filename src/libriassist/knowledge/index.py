@@ -40,6 +40,16 @@ class TenantIndex:
 
     def __post_init__(self) -> None:
         self._languages = np.array([c.language for c in self.chunks])
+        self._same_language: dict[str, npt.NDArray[np.float32]] = {}
+
+    def same_language(self, language: str) -> npt.NDArray[np.float32]:
+        """1 for the chunks in ``language``, 0 for the others (kept: the index never changes)."""
+        same = self._same_language.get(language)
+        if same is None:
+            same = (self._languages == language).astype(np.float32)
+            same.flags.writeable = False
+            self._same_language[language] = same
+        return same
 
     def rank(
         self, vector: npt.NDArray[np.float32], query: str, language: str, mode: Mode
@@ -51,7 +61,7 @@ class TenantIndex:
             if mode != "dense"
             else (np.zeros(len(self.chunks), dtype=np.float32), 0.0)
         )
-        same = (self._languages == language).astype(np.float32)
+        same = self.same_language(language)
         return rank(mode, similarity, lexical, coverage, same), similarity, lexical
 
 

@@ -66,13 +66,16 @@ def rank(
     if mode == "dense":
         return Ranked(order=by_meaning, fused=semantic)
     head = semantic[by_meaning]
-    standardised = (semantic - head.mean()) / (np.float32(3.0) * (head.std() + np.float32(1e-6)))
     best = lexical.max(initial=0.0)
-    words = lexical / best if best > 0 else np.zeros_like(lexical)
-    share = np.float32(lexical_weight(coverage))
-    fused = ((np.float32(1.0) - share) * standardised + share * words).astype(np.float32)
     by_words = _top(lexical, depth) if best > 0 else by_meaning[:0]
     candidates = np.union1d(by_meaning, by_words)
-    return Ranked(
-        order=candidates[np.argsort(-fused[candidates], kind="stable")][:depth], fused=fused
+    # Scored on the candidates only: nothing else can be ranked.
+    standardised = (semantic[candidates] - head.mean()) / (
+        np.float32(3.0) * (head.std() + np.float32(1e-6))
     )
+    words = lexical[candidates] / best if best > 0 else np.zeros(len(candidates), np.float32)
+    share = np.float32(lexical_weight(coverage))
+    scores = ((np.float32(1.0) - share) * standardised + share * words).astype(np.float32)
+    fused = np.zeros_like(semantic)
+    fused[candidates] = scores
+    return Ranked(order=candidates[np.argsort(-scores, kind="stable")][:depth], fused=fused)
