@@ -25,6 +25,30 @@ def test_sparse_products_match_dense_ones() -> None:
     assert np.allclose(np.linalg.norm(dense[[0, 1, 3]], axis=1), 1.0)  # empty text: empty row
 
 
+def test_features_count_words_pairs_and_character_grams() -> None:
+    found = features("Colis colis perdu")  # folded: case and accents
+    assert found["w:colis"] == 2 and found["b:colis colis"] == 1 and found["b:colis perdu"] == 1
+    assert found["c: co"] == 2 and found["c:lis "] == 2 and found["c:du "] == 1
+
+
+def test_rows_are_sublinear_tf_idf_normalised() -> None:
+    documents = [features("colis colis perdu"), features("colis abime"), features("inconnu")]
+    vocabulary = Vocabulary(documents[:2])
+    rows = vocabulary.rows(documents)
+    first = documents[0]
+    expected = {
+        vocabulary.columns[f]: (1 + np.log(count)) * vocabulary.idf[vocabulary.columns[f]]
+        for f, count in first.items()
+    }
+    norm = np.linalg.norm(list(expected.values()))
+    got = dict(zip(rows.indices[: rows.indptr[1]], rows.data[: rows.indptr[1]], strict=True))
+    assert got.keys() == expected.keys()
+    assert all(abs(got[c] - w / norm) < 1e-6 for c, w in expected.items())
+    # A word the examples never had brings nothing but the grams they share.
+    unknown = rows.indices[rows.indptr[2] : rows.indptr[3]]
+    assert "w:inconnu" not in vocabulary.columns and len(unknown) < len(documents[2])
+
+
 def test_darija_messages_bring_the_words_of_their_rewrite() -> None:
     assert "w:ماذا" in features("شنو هادا", "ary") and "w:ماذا" not in features("شنو هادا")
 

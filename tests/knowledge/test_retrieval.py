@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libriassist.ai.embedder import Embedder, embed_passages
 from libriassist.knowledge import parsed
 from libriassist.knowledge.parsed import ParsedChunk
-from libriassist.knowledge.retrieval import lexical_weight
+from libriassist.knowledge.retrieval import SAME_LANGUAGE_BONUS, lexical_weight, rank
 from tests.factories import Tenant, ingest_faq
 
 FAQ = [
@@ -143,3 +143,25 @@ def test_a_new_darija_rewrite_gives_darija_chunks_new_hashes(
 def test_lexical_weight_follows_the_evidence() -> None:
     assert lexical_weight(0.0) == 0.0
     assert 0 < lexical_weight(0.5) < lexical_weight(1.0) < 1
+
+
+def test_hybrid_ranks_its_candidates_by_the_fused_score() -> None:
+    """The fused score, written out over every chunk, ranks the union of the best by
+    meaning and the best by words; other chunks get 0 and never rank."""
+    rng = np.random.default_rng(3)
+    dense = rng.uniform(-0.2, 0.9, 2000).astype(np.float32)
+    lexical = np.where(rng.random(2000) < 0.1, rng.uniform(0, 12, 2000), 0).astype(np.float32)
+    same = (rng.random(2000) < 0.5).astype(np.float32)
+    ranked = rank("hybrid", dense, lexical, 0.7, same, depth=50)
+
+    semantic = dense + np.float32(SAME_LANGUAGE_BONUS) * same
+    head = np.sort(semantic)[-50:]
+    standardised = (semantic - head.mean()) / (3 * (head.std() + 1e-6))
+    share = lexical_weight(0.7)
+    fused = (1 - share) * standardised + share * lexical / lexical.max()
+    candidates = np.union1d(np.argsort(-semantic)[:50], np.argsort(-lexical)[:50])
+    expected = candidates[np.argsort(-fused[candidates], kind="stable")]
+    assert ranked.order.tolist() == expected[:50].tolist()
+    assert np.allclose(ranked.fused[candidates], fused[candidates], atol=1e-5)
+    outside = np.setdiff1d(np.arange(2000), candidates)
+    assert not ranked.fused[outside].any()
