@@ -31,6 +31,16 @@ def test_features_count_words_pairs_and_character_grams() -> None:
     assert found["c: co"] == 2 and found["c:lis "] == 2 and found["c:du "] == 1
 
 
+def test_only_short_words_are_kept_in_the_word_cache() -> None:
+    from libriassist.intents import lexical
+
+    before = lexical._cached_word_features.cache_info().currsize
+    long_word = "x" * (lexical.CACHED_WORD_LENGTH + 1)
+    assert features(long_word)["w:" + long_word] == 1
+    assert lexical._cached_word_features.cache_info().currsize == before
+    assert lexical._cached_word_features.cache_info().maxsize == 8192
+
+
 def test_rows_are_sublinear_tf_idf_normalised() -> None:
     documents = [features("colis colis perdu"), features("colis abime"), features("inconnu")]
     vocabulary = Vocabulary(documents[:2])

@@ -34,19 +34,25 @@ def features(text: str, language: str | None = None) -> Counter[str]:
     words = normalise_question(text).split()
     found: Counter[str] = Counter()
     for word in words:
-        found.update(_word_features(word))
+        cached = len(word) <= CACHED_WORD_LENGTH
+        found.update(_cached_word_features(word) if cached else _word_features(word))
     for first, second in zip(words, words[1:], strict=False):
         found[f"b:{first} {second}"] += 1
     return found
 
 
-@lru_cache(maxsize=65_536)
 def _word_features(word: str) -> tuple[str, ...]:
-    """A word and its character n-grams. Kept per word, like a tokenizer's word cache:
-    messages reuse a small vocabulary, and this loop is most of a message's features."""
+    """A word and its character n-grams."""
     padded = f" {word} "
     grams = ["c:" + padded[i : i + n] for n in NGRAMS for i in range(max(1, len(padded) - n + 1))]
     return ("w:" + word, *grams)
+
+
+# Kept per word, like a tokenizer's word cache: messages reuse a small vocabulary, and this
+# loop is most of a message's features. Bounded in words and in their length, so that
+# messages of made-up long words cannot make it large (at most a few tens of megabytes).
+CACHED_WORD_LENGTH = 20
+_cached_word_features = lru_cache(maxsize=8192)(_word_features)
 
 
 @dataclass(frozen=True)
