@@ -131,17 +131,16 @@ class Vocabulary:
         indptr = [0]
         indices: list[int] = []
         data: list[float] = []
-        known = self.columns
         for document in documents:
-            pairs = [(known[f], count) for f, count in document.items() if f in known]
+            pairs = [(self.columns[f], n) for f, n in document.items() if f in self.columns]
             if pairs:
                 columns, counts = zip(*pairs, strict=True)
+                # Every weight is at least 1 (counts and IDF both are): the norm is never 0.
                 weights = (1 + np.log(np.array(counts, dtype=np.float32))) * self.idf[
                     np.array(columns)
                 ]
-                norm = float(np.linalg.norm(weights))
                 indices.extend(columns)
-                data.extend((weights / norm).tolist() if norm else [0.0] * len(weights))
+                data.extend((weights / np.linalg.norm(weights)).tolist())
             indptr.append(len(indices))
         return SparseRows(
             np.array(indptr, dtype=np.int64),
