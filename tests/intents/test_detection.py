@@ -1,5 +1,6 @@
 """Detection's edges: no embedder, and the refiner hook."""
 
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -82,3 +83,62 @@ async def test_a_refiner_may_choose_among_the_candidates(
         )
         assert (ruled.intent, ruled.source) == ("human_handoff", "rule")
         assert len(refiner.asked) == 1
+
+
+async def test_a_tenant_with_english_examples_gets_the_english_voter(
+    maker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    embedder: Embedder,
+    english_model_dir: Path,
+) -> None:
+    from libriassist.intents import service as intents_service
+    from libriassist.intents.matching import load_intents
+    from libriassist.intents.schemas import IntentIn
+
+    items = [
+        IntentIn(
+            name="pending_top_up", examples=["My top up is still pending", "top-up not there yet"]
+        ),
+        IntentIn(name="failed_top_up", examples=["My top up failed", "The top-up was declined"]),
+    ]
+    async with maker() as session:
+        await intents_service.create_intents(session, tenant.id, embedder, items)
+        await session.commit()
+    cache = IntentCache(english=True, english_model_dir=english_model_dir)
+    async with maker() as session:
+        revision = await tenants_service.current_kb_revision(session, tenant.id)
+        intents = await load_intents(session, tenant.id, revision, embedder, cache)
+        assert intents.model is not None and intents.model.reads_english("en")
+        assert not intents.model.reads_english("fr")
+        found = await detection.detect(
+            session, tenant.id, revision, "my top up was rejected", "en", embedder, cache
+        )
+    assert found.candidates and "failed_top_up" in {
+        c.intent for c in found.candidates if c.origin == "tenant"
+    }
+
+    # A tenant without English examples does not load the English encoder at all.
+    class Counting(IntentCache):
+        loads = 0
+
+        def english_encoder(self) -> Any:
+            Counting.loads += 1
+            return super().english_encoder()
+
+    french = [
+        IntentIn(name="carte_perdue", examples=["J'ai perdu ma carte", "Ma carte a été volée"]),
+        IntentIn(
+            name="carte_pas_recue", examples=["Ma carte n'est pas arrivée", "Où est ma carte ?"]
+        ),
+    ]
+    async with maker() as session:
+        for row in await intents_service.list_intents(session, tenant.id):
+            await intents_service.delete_intent(session, tenant.id, row.id)
+        await intents_service.create_intents(session, tenant.id, embedder, french)
+        await session.commit()
+    counting = Counting(english=True, english_model_dir=english_model_dir)
+    async with maker() as session:
+        revision = await tenants_service.current_kb_revision(session, tenant.id)
+        intents = await load_intents(session, tenant.id, revision, embedder, counting)
+    assert intents.model is not None and not intents.model.reads_english("en")
+    assert Counting.loads == 0

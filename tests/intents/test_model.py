@@ -1,11 +1,17 @@
 """The few-shot model and its sparse arithmetic, checked against plain numpy."""
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from libriassist.ai.embedder import Embedder
+from libriassist.ai.english_encoder import EnglishEncoder, load_english_encoder
+from libriassist.config import Settings
+from libriassist.intents import matching
 from libriassist.intents.examples import embed_examples
 from libriassist.intents.lexical import Vocabulary, features
-from libriassist.intents.model import IntentModel
+from libriassist.intents.model import ENGLISH_WEIGHT, IntentModel
 
 
 def test_sparse_products_match_dense_ones() -> None:
@@ -93,3 +99,91 @@ def test_a_few_examples_are_enough(embedder: Embedder) -> None:
         assert prediction.labels[prediction.best()] == expected, prediction.ranked()
         assert abs(float(prediction.probabilities.sum()) - 1.0) < 1e-4
         assert prediction.closeness.max() <= 1.0001
+
+
+# Two intents with English examples, one with French examples only.
+MIXED = {
+    "pending_top_up": [
+        ("My top up is still pending", "en"),
+        ("Why is my top-up not showing yet?", "en"),
+    ],
+    "failed_top_up": [
+        ("My top up failed", "en"),
+        ("The top-up was declined, why?", "en"),
+    ],
+    "card_delivery": [
+        ("Quand vais-je recevoir ma carte ?", "fr"),
+        ("Ma carte n'est toujours pas arrivée", "fr"),
+    ],
+}
+
+
+def _mixed_model(embedder: Embedder, english: EnglishEncoder | None) -> IntentModel:
+    labels = list(MIXED)
+    rows = [(i, text, lang) for i, name in enumerate(labels) for text, lang in MIXED[name]]
+    texts = [text for _, text, _ in rows]
+    languages: list[str | None] = [lang for _, _, lang in rows]
+    vectors = embed_examples(embedder, texts, [lang for _, _, lang in rows])
+    return IntentModel(labels, [i for i, _, _ in rows], texts, languages, vectors, english)
+
+
+@pytest.fixture(scope="module")
+def english(english_model_dir: Path) -> EnglishEncoder:
+    return EnglishEncoder(english_model_dir)
+
+
+def test_the_english_voter_speaks_only_on_english_messages(
+    embedder: Embedder, english: EnglishEncoder
+) -> None:
+    plain, with_english = _mixed_model(embedder, None), _mixed_model(embedder, english)
+    text = "Quand arrive ma carte ?"
+    [vector] = embed_examples(embedder, [text], ["fr"])
+    assert np.array_equal(
+        plain.predict(vector, text, "fr").probabilities,
+        with_english.predict(vector, text, "fr").probabilities,
+    )
+
+
+def test_the_english_voter_shares_out_the_mass_of_the_intents_it_knows(
+    embedder: Embedder, english: EnglishEncoder
+) -> None:
+    plain, with_english = _mixed_model(embedder, None), _mixed_model(embedder, english)
+    voter = with_english._english
+    assert voter is not None and voter.classes.tolist() == [0, 1]  # not the French-only one
+    text = "my top up has been pending for two days"
+    [vector] = embed_examples(embedder, [text], ["en"])
+    base = plain.two_voters(vector, text, "en").astype(np.float64)
+    known = [0, 1]
+    mass = np.log(np.exp(base[known]).sum())
+    mixed = base.copy()
+    mixed[known] = (1 - ENGLISH_WEIGHT) * base[known] + ENGLISH_WEIGHT * (
+        voter.log_probabilities(text) + mass
+    )
+    expected = np.exp(mixed) / np.exp(mixed).sum()
+    found = with_english.predict(vector, text, "en")
+    assert np.allclose(found.probabilities, expected, atol=1e-5)
+    assert found.labels[found.best()] == "pending_top_up", found.ranked()
+    # The French-only intent keeps at least its share (the two known ones may lose some).
+    assert found.probabilities[2] >= np.exp(base[2]) - 1e-6
+    assert np.array_equal(found.closeness, plain.predict(vector, text, "en").closeness)
+
+
+def test_no_english_voter_without_english_examples_of_two_intents(
+    embedder: Embedder, english: EnglishEncoder
+) -> None:
+    texts = ["My top up failed", "Ma carte n'est pas arrivée", "¿Dónde está mi tarjeta?"]
+    vectors = embed_examples(embedder, texts, ["en", "fr", "es"])
+    model = IntentModel(["a", "b", "b"][:2], [0, 1, 1], texts, ["en", "fr", "es"], vectors, english)
+    assert model._english is None
+
+
+def test_the_intent_cache_uses_the_english_model_as_configured(
+    tmp_path: Path, english_model_dir: Path
+) -> None:
+    off = matching.IntentCache.from_settings(Settings(english_intent_model=False))
+    assert off.english_encoder() is None
+    on = matching.IntentCache.from_settings(Settings(english_model_dir=english_model_dir))
+    assert on.english_encoder() is load_english_encoder(english_model_dir) is not None
+    missing = matching.IntentCache(english=True, english_model_dir=tmp_path / "missing")
+    assert missing.english_encoder() is None
+    assert off.cache_dir == Settings().data_dir / "cache"

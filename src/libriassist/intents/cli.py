@@ -132,7 +132,7 @@ def intents_detect(
             message,
             lang,
             embedder,
-            IntentCache(cache_dir=settings.data_dir / "cache"),
+            IntentCache.from_settings(settings),
         )
         return {
             "intent": found.intent,
@@ -170,6 +170,7 @@ def eval_intents(
     F1 per intent. Without --train, with the built-in intents only."""
     from libriassist.ai.embedder import embedder_from_settings
     from libriassist.intents import evaluation
+    from libriassist.intents.matching import IntentCache
 
     if with_builtins and train is None:
         fail("--with-builtins needs --train")
@@ -186,7 +187,7 @@ def eval_intents(
             embedder_from_settings(settings),
             train=examples,
             with_builtins=with_builtins,
-            cache_dir=settings.data_dir / "cache",
+            intent_cache=IntentCache.from_settings(settings),
             progress=progress,
         )
     except evaluation.EvalFileError as exc:

@@ -100,9 +100,12 @@ async def detect(
     if builtin is None:  # still being built: wait for it off the event loop
         builtin = await asyncio.to_thread(builtin_model, embedder, cache.cache_dir)
     tenant = await load_intents(session, tenant_id, revision, embedder, cache)
-    detection = decide(
-        builtin, tenant.predict(vector, text, language), vector, text, language, entities
-    )
+    if tenant.model is not None and tenant.model.reads_english(language):
+        # The English encoder's few milliseconds of numpy, off the event loop.
+        prediction = await asyncio.to_thread(tenant.predict, vector, text, language)
+    else:
+        prediction = tenant.predict(vector, text, language)
+    detection = decide(builtin, prediction, vector, text, language, entities)
     detection = replace(detection, vector=vector)
     if refiner is not None and detection.source != "rule" and detection.confidence < REFINE_BELOW:
         choice = await refiner.refine(text, language, detection)

@@ -121,18 +121,22 @@ def evaluate(
     *,
     train: list[Row] | None = None,
     with_builtins: bool = False,
-    cache_dir: Path | None = None,
+    intent_cache: IntentCache | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Blocking (it builds its own database and event loop): call it from the CLI."""
+    """Blocking (it builds its own database and event loop): call it from the CLI.
+    ``intent_cache``: where the tenant's model is loaded, as the chat's (its built-in
+    vectors' folder, its English encoder)."""
+    intent_cache = IntentCache() if intent_cache is None else intent_cache  # (empty is falsy)
     mode = "builtin" if train is None else "tenant+builtin" if with_builtins else "tenant"
-    builtin = builtin_model(embedder, cache_dir) if train is None or with_builtins else None
+    use_builtin = train is None or with_builtins
+    builtin = builtin_model(embedder, intent_cache.cache_dir) if use_builtin else None
     vectors = _embed(embedder, test, progress)
     tenant: TenantIntents | None = None
     original: dict[str, str] = {}
     as_label: dict[str, str] = {}
     if train is not None:
-        tenant, original, as_label = _with_tenant_intents(train, embedder)
+        tenant, original, as_label = _with_tenant_intents(train, embedder, intent_cache)
     predicted = []
     started = time.perf_counter()
     for row, vector in zip(test, vectors, strict=True):
@@ -178,7 +182,7 @@ def _registered_names(names: list[str]) -> dict[str, str]:
 
 
 def _with_tenant_intents(
-    train: list[Row], embedder: Embedder
+    train: list[Row], embedder: Embedder, cache: IntentCache
 ) -> tuple[TenantIntents, dict[str, str], dict[str, str]]:
     """The examples as a fresh tenant's intents, loaded as the chat loads them; with the
     registered name -> file intent and file intent -> label maps."""
@@ -203,11 +207,13 @@ def _with_tenant_intents(
     with tempfile.TemporaryDirectory(prefix="libriassist-eval-") as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'intents.db'}"
         migrate.upgrade(url)
-        intents = asyncio.run(_register(url, items, embedder))
+        intents = asyncio.run(_register(url, items, embedder, cache))
     return intents, original, as_label
 
 
-async def _register(url: str, items: list[IntentIn], embedder: Embedder) -> TenantIntents:
+async def _register(
+    url: str, items: list[IntentIn], embedder: Embedder, cache: IntentCache
+) -> TenantIntents:
     from libriassist.intents import service as intents_service
     from libriassist.platform import service as platform_service
     from libriassist.tenants import service as tenants_service
@@ -225,7 +231,7 @@ async def _register(url: str, items: list[IntentIn], embedder: Embedder) -> Tena
             raise EvalFileError(f"the examples cannot be registered: {exc.message}") from exc
         async with maker() as session:
             revision = await tenants_service.current_kb_revision(session, "eval")
-            intents = await load_intents(session, "eval", revision, embedder, IntentCache())
+            intents = await load_intents(session, "eval", revision, embedder, cache)
     finally:
         await engine.dispose()
     return intents

@@ -17,6 +17,8 @@ import numpy.typing as npt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.ai.embedder import Embedder
+from libriassist.ai.english_encoder import EnglishEncoder, load_english_encoder
+from libriassist.config import Settings
 from libriassist.intents.examples import embed_examples
 from libriassist.intents.model import IntentModel, Prediction
 from libriassist.intents.models import TenantIntent
@@ -47,12 +49,35 @@ class TenantIntents:
 
 class IntentCache:
     """Per-process LRU of tenants' intent models, valid while the tenant's ``kb_revision``
-    holds; ``cache_dir`` keeps the built-in phrases' vectors across restarts."""
+    holds; ``cache_dir`` keeps the built-in phrases' vectors across restarts. With
+    ``english``, tenants' models also use the English encoder found in
+    ``english_model_dir`` (``ai.english_encoder``), when it is there."""
 
-    def __init__(self, max_tenants: int = 256, cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        max_tenants: int = 256,
+        cache_dir: Path | None = None,
+        *,
+        english: bool = False,
+        english_model_dir: Path | None = None,
+    ) -> None:
         self.cache_dir = cache_dir
+        self.english = english
+        self.english_model_dir = english_model_dir
         self._max = max_tenants
         self._intents: OrderedDict[str, TenantIntents] = OrderedDict()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "IntentCache":
+        return cls(
+            cache_dir=settings.data_dir / "cache",
+            english=settings.english_intent_model,
+            english_model_dir=settings.english_model_dir,
+        )
+
+    def english_encoder(self) -> EnglishEncoder | None:
+        """Loaded on first use (blocking: call it from a thread)."""
+        return load_english_encoder(self.english_model_dir) if self.english else None
 
     def get(self, tenant_id: str, revision: str, model_id: str) -> TenantIntents | None:
         found = self._intents.get(tenant_id)
@@ -82,13 +107,13 @@ async def load_intents(
     # them now would take SQLite's write lock for the time the model trains.
     with session.no_autoflush:
         rows = await TenantIntentRepository(session, tenant_id).enabled()
-    model = await asyncio.to_thread(_train, rows, embedder) if rows else None
+    model = await asyncio.to_thread(_train, rows, embedder, cache) if rows else None
     intents = TenantIntents(revision, embedder.model_id, model)
     cache.put(tenant_id, intents)
     return intents
 
 
-def _train(rows: list[TenantIntent], embedder: Embedder) -> IntentModel:
+def _train(rows: list[TenantIntent], embedder: Embedder, cache: IntentCache) -> IntentModel:
     labels, targets, texts, blocks = [], [], [], []
     for number, row in enumerate(rows):
         row_texts = row.texts
@@ -97,7 +122,10 @@ def _train(rows: list[TenantIntent], embedder: Embedder) -> IntentModel:
         texts.extend(row_texts)
         blocks.append(_vectors(row, embedder, row_texts))
     languages: list[str | None] = [example_language(text) for text in texts]
-    return IntentModel(labels, targets, texts, languages, np.vstack(blocks))
+    # Loaded only for a tenant that has English examples (it takes 75 MB per process).
+    wanted = IntentModel.wants_english(targets, languages)
+    english = cache.english_encoder() if wanted else None
+    return IntentModel(labels, targets, texts, languages, np.vstack(blocks), english)
 
 
 def _vectors(row: TenantIntent, embedder: Embedder, texts: list[str]) -> Vector:
