@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     english_intent_model: bool = Field(
         default=True,
         description="Classify English messages against a tenant's English intent examples with "
-        "a second, English-only model too (all-MiniLM-L6-v2, about 5 ms per new message and 75 MB "
+        "a second, English-only model too (all-MiniLM-L6-v2, 4-18 ms per new message and 75 MB "
         "per process; its weights come with `libriassist models fetch`, which the `run` "
         "script does). Missing weights: a warning, and the bundled model alone.",
     )

@@ -1,6 +1,7 @@
 """The few-shot model and its sparse arithmetic, checked against plain numpy."""
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -150,22 +151,43 @@ def test_the_english_voter_shares_out_the_mass_of_the_intents_it_knows(
     plain, with_english = _mixed_model(embedder, None), _mixed_model(embedder, english)
     voter = with_english._english
     assert voter is not None and voter.classes.tolist() == [0, 1]  # not the French-only one
+    for text in ["my top up has been pending for two days", "my card has not arrived"]:
+        [vector] = embed_examples(embedder, [text], ["en"])
+        before = np.exp(plain.two_voters(vector, text, "en").astype(np.float64))
+        found = with_english.predict(vector, text, "en").probabilities.astype(np.float64)
+        # The French-only intent keeps exactly its probability, the two others their sum.
+        assert abs(found[2] - before[2]) < 1e-5 and abs(found[:2].sum() - before[:2].sum()) < 1e-5
+        # Within them: the two opinions mixed in log space (equal say), renormalised.
+        english_side = np.exp(voter.log_probabilities(text).astype(np.float64))
+        weight = ENGLISH_WEIGHT
+        mixed = (before[:2] / before[:2].sum()) ** (1 - weight) * english_side**weight
+        expected = mixed / mixed.sum() * before[:2].sum()
+        assert np.allclose(found[:2], expected, atol=1e-5), (found, expected)
     text = "my top up has been pending for two days"
     [vector] = embed_examples(embedder, [text], ["en"])
-    base = plain.two_voters(vector, text, "en").astype(np.float64)
-    known = [0, 1]
-    mass = np.log(np.exp(base[known]).sum())
-    mixed = base.copy()
-    mixed[known] = (1 - ENGLISH_WEIGHT) * base[known] + ENGLISH_WEIGHT * (
-        voter.log_probabilities(text) + mass
-    )
-    expected = np.exp(mixed) / np.exp(mixed).sum()
-    found = with_english.predict(vector, text, "en")
-    assert np.allclose(found.probabilities, expected, atol=1e-5)
-    assert found.labels[found.best()] == "pending_top_up", found.ranked()
-    # The French-only intent keeps at least its share (the two known ones may lose some).
-    assert found.probabilities[2] >= np.exp(base[2]) - 1e-6
-    assert np.array_equal(found.closeness, plain.predict(vector, text, "en").closeness)
+    found_prediction = with_english.predict(vector, text, "en")
+    assert found_prediction.labels[found_prediction.best()] == "pending_top_up"
+    assert np.array_equal(found_prediction.closeness, plain.predict(vector, text, "en").closeness)
+
+
+def test_the_english_voter_cannot_hand_a_message_to_an_intent_it_does_not_know() -> None:
+    """Strong disagreement between the voters moves nothing to the other intents."""
+    from libriassist.intents.model import _EnglishVoter
+
+    class Voter:
+        classes = np.array([0, 1])
+
+        def log_probabilities(self, text: str) -> np.ndarray:
+            return np.log(np.array([0.02, 0.98], dtype=np.float32))
+
+    vote = np.log(np.array([0.49, 0.02, 0.49], dtype=np.float32))
+    mixed = IntentModel._with_english(vote, cast(_EnglishVoter, Voter()), "x")
+    probabilities = np.exp(mixed) / np.exp(mixed).sum()
+    assert abs(probabilities[2] - 0.49) < 1e-5
+    assert abs(probabilities[:2].sum() - 0.51) < 1e-5
+    # Underflowing opinions stay finite.
+    tiny = np.array([-200.0, -210.0, 0.0], dtype=np.float32)
+    assert np.isfinite(IntentModel._with_english(tiny, cast(_EnglishVoter, Voter()), "x")).all()
 
 
 def test_no_english_voter_without_english_examples_of_two_intents(

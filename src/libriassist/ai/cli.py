@@ -35,7 +35,8 @@ def models_fetch(
 
 @models_app.command("status")
 def models_status(as_json: AsJson = False) -> None:
-    """Whether the English intent model is in place and in use."""
+    """Whether the English intent model's files are in place and whether it is enabled. A
+    server reads them when it first needs them: after a fetch, restart it."""
     from libriassist.ai.english_encoder import (
         MODEL_NAME,
         EnglishModelError,

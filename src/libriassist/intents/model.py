@@ -188,10 +188,17 @@ class IntentModel:
     @staticmethod
     def _with_english(vote: Floats, voter: _EnglishVoter, text: str) -> Floats:
         """The English voter redistributes, among the intents it knows, the probability
-        the other two give them together; the others keep theirs."""
+        the other two give them together; the others keep theirs exactly. Within the known
+        intents, the two opinions are mixed in log space and renormalised."""
         known = voter.classes
-        mass = np.log(np.exp(vote[known]).sum())
-        english = voter.log_probabilities(text) + mass
+        mass = _log_sum_exp(vote[known])
+        local = (1 - ENGLISH_WEIGHT) * (vote[known] - mass)
+        local += ENGLISH_WEIGHT * voter.log_probabilities(text)
         mixed = vote.copy()
-        mixed[known] = (1 - ENGLISH_WEIGHT) * vote[known] + ENGLISH_WEIGHT * english
+        mixed[known] = local - _log_sum_exp(local) + mass
         return mixed
+
+
+def _log_sum_exp(values: Floats) -> float:
+    top = float(values.max())
+    return top + float(np.log(np.exp(values - top).sum()))
