@@ -30,8 +30,10 @@ REPLY = '[data-la="message"][data-role="assistant"]:not([data-greeting])'
 LINK = 'target="_blank" rel="noopener noreferrer"'
 # The widget's own markup in the list of messages, and what a reply's text may add to it.
 WIDGET_ELEMENTS = {"b", "button", "div", "form", "input", "li", "span", "ul"}
-MARKDOWN_ELEMENTS = {"a", "br", "code", "em", "li", "ol", "p", "pre", "strong", "ul"}
-MARKDOWN_ATTRIBUTES = {"href", "target", "rel", "start"}
+MARKDOWN_ELEMENTS = {"a", "br", "code", "em", "li", "ol", "p", "pre", "strong", "ul"} | {
+    "table", "thead", "tbody", "tr", "th", "td"
+}  # fmt: skip
+MARKDOWN_ATTRIBUTES = {"href", "target", "rel", "start", "align"}
 
 
 @dataclass
@@ -232,6 +234,29 @@ RENDERED = [
         "<ol><li>first</li><li>second</li><li>third</li></ol><p>After</p>",
     ),
     ("Intro\n\n3. three\n4. four", '<p>Intro</p><ol start="3"><li>three</li><li>four</li></ol>'),
+    (
+        "1. First\n   - sub a\n   - sub **b**\n     more b\n2) Second\n  + two-space sub\n"
+        "    * deeper\n  + back up\n- a new bullet list\nAfter",
+        "<ol><li>First<ul><li>sub a</li><li>sub <strong>b</strong><br>more b</li></ul></li>"
+        "<li>Second<ul><li>two-space sub<ul><li>deeper</li></ul></li><li>back up</li></ul>"
+        "</li></ol><ul><li>a new bullet list</li></ul><p>After</p>",
+    ),
+    (
+        "Rates:\n| Country | Delay | Price |\n|:---|:---:|---:|\n| France | 2 days | **4,90 €** |\n"
+        "| Belgium \\| Lux. | 3 days |\n\nAfter | not a table",
+        "<p>Rates:</p><table><thead><tr><th>Country</th>"
+        '<th align="center">Delay</th><th align="right">Price</th></tr></thead><tbody><tr>'
+        '<td>France</td><td align="center">2 days</td><td align="right">'
+        "<strong>4,90 €</strong></td></tr><tr><td>Belgium | Lux.</td>"
+        '<td align="center">3 days</td><td align="right"></td></tr></tbody></table>'
+        "<p>After | not a table</p>",
+    ),
+    (
+        "a | b\n--|--\n[x](https://shop.example) | `c\\|d`\n| only the header |\n|---|---|",
+        f'<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td><a href="https://'
+        f'shop.example/" {LINK}>x</a></td><td><code>c|d</code></td></tr><tr><td>only the header'
+        "</td><td></td></tr><tr><td>---</td><td>---</td></tr></tbody></table>",
+    ),
     ("Line one\nline two\n\n\nNew paragraph", "<p>Line one<br>line two</p><p>New paragraph</p>"),
     ("## Delivery ##\nIn 48 h.", "<p><strong>Delivery</strong></p><p>In 48 h.</p>"),
     (
@@ -305,6 +330,22 @@ def test_hostile_replies_stay_inert_text(browser: Browser, stand_in: tuple[str, 
         assert not {"a", "img", "script", "svg", "iframe"} & set(found["elements"]), text
         assert_safe(page, dialogs)
 
+    # Table cells are read like any other text: markup and bad links stay text.
+    html = streamed(
+        page,
+        script,
+        f'| [x](javascript:{RUN}) | <img src=x onerror="{RUN}"> |\n|---|---|\n'
+        f"| <script>{RUN}</script> | [y](https://shop.example/t) |",
+        pieces=4,
+    )
+    assert html == (
+        f"<table><thead><tr><th>[x](javascript:{RUN})</th><th>&lt;img src=x "
+        f'onerror="{RUN}"&gt;</th></tr></thead><tbody><tr><td>&lt;script&gt;{RUN}'
+        f'&lt;/script&gt;</td><td><a href="https://shop.example/t" {LINK}>y</a></td></tr>'
+        "</tbody></table>"
+    )
+    assert_safe(page, dialogs)
+
     # A link whose URL is fine but whose text or address carries markup: attributes stay
     # attribute values, markup stays text.
     html = streamed(
@@ -376,6 +417,10 @@ def test_spoken_and_announced_replies_are_plain_text(
         "Delivery takes 48 h [1]. See our page or https://shop.example/e.\n"
         "fast option\nfree option [2]"
     )
+    # A table is read row by row.
+    streamed(page, script, "| Country | Delay |\n|---|---|\n| France | **2** days |", pieces=3)
+    assert page.evaluate("spoken")[-1]["text"] == "Country Delay France 2 days"
+    assert page.locator('[data-la="live"]').text_content() == "Country Delay\nFrance 2 days"
     page.close()
 
 

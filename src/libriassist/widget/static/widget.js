@@ -346,11 +346,12 @@
     return a;
   }
   // ---------------------------------------------------------------- Markdown subset
-  // Replies may use **bold**, *italic*, `code`, ``` blocks, "- " and "1. " lists, # lines
-  // (shown bold), [links](url) and bare http(s) URLs. Everything is built as nodes with text
-  // set as text, never parsed as HTML, so markup in a reply stays visible text; and a link
-  // is made only for an absolute http(s) or mailto URL, written plainly: anything else
-  // (javascript:, data:, relative, "//host", entities, hidden control characters) stays text.
+  // Replies may use **bold**, *italic*, `code`, ``` blocks, "- " and "1. " lists (nested by
+  // indenting), | tables |, # lines (shown bold), [links](url) and bare http(s) URLs.
+  // Everything is built as nodes with text set as text, never parsed as HTML, so markup in
+  // a reply stays visible text; and a link is made only for an absolute http(s) or mailto
+  // URL, written plainly: anything else (javascript:, data:, relative, "//host", entities,
+  // hidden control characters) stays text.
   function safeHref(u) {
     if (!/^(https?:\/\/[^/\\]|mailto:[^/\\])/i.test(u) || /[\s\x00-\x1f\x7f-\x9f\\]/.test(u)) {
       return null;
@@ -361,20 +362,53 @@
     } catch (e) { return null; }
   }
   var FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
-  var ITEM = /^ {0,3}(?:([-*])|(\d{1,9})\.)[ \t]+(.*)$/;
+  var ITEM = /^([ \t]*)(?:([-*+])|(\d{1,9})[.)])[ \t]+(.*)$/;
   var HEADING = /^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;
+  var DELIMITER = /^ *\|? *:?-+:? *(\| *:?-+:? *)*\|? *$/;
   var BARE = /https?:\/\/[^\s<>"'`]+/iy;
   var PUNCT = /[\p{P}\p{S}]/u;
 
+  // A table row's cells: split on "|" not escaped as "\|", outer pipes dropped.
+  function cells(line) {
+    var t = line.trim(), out = [], cur = '';
+    if (t[0] === '|') t = t.slice(1);
+    if (t[t.length - 1] === '|' && t[t.length - 2] !== '\\') t = t.slice(0, -1);
+    for (var i = 0; i < t.length; i++) {
+      if (t[i] === '\\' && t[i + 1] === '|') { cur += '|'; i++; }
+      else if (t[i] === '|') { out.push(cur.trim()); cur = ''; }
+      else cur += t[i];
+    }
+    out.push(cur.trim());
+    return out;
+  }
+  function table(head, delimiter, rows) {
+    var align = cells(delimiter).map(function (d) {
+      return /^:-+:$/.test(d) ? 'center' : /-:$/.test(d) ? 'right' : null;
+    });
+    function row(line, tag) {
+      var found = cells(line);
+      return h('tr', null, align.map(function (a, k) {
+        var cell = h(tag, a ? {align: a} : null);
+        inline(cell, found[k] || '');
+        return cell;
+      }));
+    }
+    return h('table', null, [
+      h('thead', null, [row(head, 'th')]),
+      h('tbody', null, rows.map(function (r) { return row(r, 'td'); })),
+    ]);
+  }
+
   function markdown(text) {
     var out = document.createDocumentFragment(), lines = text.split(/\r\n?|\n/);
-    var para = null, list = null, li = null, m;
-    // Ends the paragraph or list item being read; a blank line keeps the list open for a
+    // Open lists, outermost first: {el, indent (of its markers), parent, li (its last item)}.
+    var para = null, lists = [], li = null, m;
+    // Ends the paragraph or list item being read; a blank line keeps the lists open for a
     // next item ("1. a", "", "2. b" is one list).
     function close(keepList) {
       if (para) inline(li || out.appendChild(h('p')), para.join('\n'));
       para = li = null;
-      if (!keepList) list = null;
+      if (!keepList) lists = [];
     }
     for (var i = 0; i < lines.length; i++) {
       var l = lines[i];
@@ -389,21 +423,39 @@
         out.append(h('pre', null, [h('code', null, [code.join('\n')])]));
       } else if (!l.trim()) {
         close(true);
-      } else if ((m = ITEM.exec(l))) {
-        var tag = m[1] ? 'ul' : 'ol';
-        close(true);
-        if (!list || list.localName !== tag) {
-          var start = tag === 'ol' && +m[2] !== 1 ? {start: String(+m[2])} : null;
-          list = out.appendChild(h(tag, start));
+      } else if (l.indexOf('|') >= 0 && i + 1 < lines.length && DELIMITER.test(lines[i + 1]) &&
+                 lines[i + 1].indexOf('|') >= 0 &&
+                 cells(lines[i + 1]).length === cells(l).length) {
+        close();
+        var head = l, delimiter = lines[++i], rows = [];
+        while (i + 1 < lines.length && lines[i + 1].trim() && lines[i + 1].indexOf('|') >= 0) {
+          rows.push(lines[++i]);
         }
-        li = list.appendChild(h('li'));
-        para = [m[3]];
+        out.append(table(head, delimiter, rows));
+      } else if ((m = ITEM.exec(l))) {
+        var tag = m[2] ? 'ul' : 'ol', indent = m[1].replace(/\t/g, '    ').length;
+        var start = tag === 'ol' && +m[3] !== 1 ? {start: String(+m[3])} : null;
+        close(true);
+        while (lists.length && indent < lists[lists.length - 1].indent) lists.pop();
+        var top = lists[lists.length - 1];
+        if (top && indent >= top.indent + 2 && top.li) {
+          // Indented under the last item: a list inside it.
+          top = {el: top.li.appendChild(h(tag, start)), indent: indent, parent: top.li};
+          lists.push(top);
+        } else if (!top || top.el.localName !== tag) {
+          var parent = top ? top.parent : out;
+          if (top) lists.pop();
+          top = {el: parent.appendChild(h(tag, start)), indent: indent, parent: parent};
+          lists.push(top);
+        }
+        li = top.li = top.el.appendChild(h('li'));
+        para = [m[4]];
       } else if ((m = HEADING.exec(l))) {
         close();
         inline(out.appendChild(h('p')).appendChild(h('strong')), m[1]);
       } else {
         if (li && !/^[ \t]/.test(l)) close(); // an indented line continues the item
-        if (!para) { para = []; list = null; }
+        if (!para) { para = []; lists = []; }
         para.push(l.trim());
       }
     }
@@ -527,13 +579,14 @@
   function plainText(node, forSpeech) {
     var c = node.cloneNode(true);
     c.querySelectorAll('br').forEach(function (b) { b.replaceWith('\n'); });
-    c.querySelectorAll('p,li,pre').forEach(function (b) { b.append('\n'); });
+    c.querySelectorAll('th,td').forEach(function (b) { b.append(' '); });
+    c.querySelectorAll('p,li,pre,tr').forEach(function (b) { b.append('\n'); });
     if (forSpeech) {
       c.querySelectorAll('a').forEach(function (a) {
         if (/^(https?:|mailto:)/i.test(a.textContent)) a.remove();
       });
     }
-    var t = c.textContent.trim();
+    var t = c.textContent.replace(/[ \t]+\n/g, '\n').trim();
     return forSpeech ? t.replace(/[ \t]*\[\d{1,3}\]/g, '').replace(/[ \t]+(?=[.,;:!?؟،])/g, '') : t;
   }
 
@@ -640,6 +693,13 @@
     .msg a{color:inherit;text-decoration:underline}
     .txt>*{margin:0}.txt>*+*{margin-top:.5em}
     .txt ul,.txt ol{padding:0;padding-inline-start:1.4em}
+    .txt li>ul,.txt li>ol{margin:.2em 0}
+    .txt table{display:block;overflow-x:auto;max-width:100%;border-collapse:collapse;
+      white-space:normal;font-size:13.5px}
+    .txt th,.txt td{border:1px solid #cbd5e1;padding:3px 7px;text-align:start;vertical-align:top}
+    .txt th{background:rgba(15,23,42,.05)}
+    .txt td[align=right],.txt th[align=right]{text-align:right}
+    .txt td[align=center],.txt th[align=center]{text-align:center}
     .txt code{font:13.5px/1.4 ui-monospace,Menlo,Consolas,monospace;background:rgba(15,23,42,.08);
       border-radius:4px;padding:0 3px}
     .txt pre{white-space:pre;overflow-x:auto;background:rgba(15,23,42,.06);border-radius:8px;
