@@ -6,6 +6,7 @@ contrast computed here, with the WCAG 2 formulas.
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -382,4 +383,40 @@ def test_arabic_on_a_phone_is_mirrored(demo_server: str, browser: Browser) -> No
     assert assistant["x"] + assistant["width"] > PHONE["width"] - 30
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "widget-ar-phone.png"))
+    page.close()
+
+
+LONG_NAME = "Librairie-Papeterie du Vieux Port de Marseille et de ses environs"
+
+
+@pytest.fixture
+def long_title(demo_server: str, demo_keys: dict[str, dict[str, str]]) -> Iterator[str]:
+    """Casa Olivar with a very long assistant name, for one test."""
+    import httpx
+
+    admin = {"X-API-Key": demo_keys["casa-olivar"]["secret_key"]}
+    url = f"{demo_server}/api/v1/admin/tenant"
+    before = httpx.get(url, headers=admin).json()["branding"]["title"]
+    httpx.patch(url, headers=admin, json={"branding": {"title": LONG_NAME}}).raise_for_status()
+    try:
+        yield f"{demo_server}/demo/casa-olivar"
+    finally:
+        httpx.patch(url, headers=admin, json={"branding": {"title": before}}).raise_for_status()
+
+
+def test_a_long_name_takes_two_lines_and_its_tooltip_has_all_of_it(
+    long_title: str, browser: Browser
+) -> None:
+    page = browser.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    page.goto(long_title)
+    page.locator('[data-la="launcher"]').click()
+    title = page.locator(".title")
+    expect(title).to_have_attribute("title", LONG_NAME)
+    lines = title.evaluate(
+        "el => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)"
+    )
+    assert 1.9 < lines < 2.1, lines  # two lines, then cut
+    menu, box = box_of(page, '[data-la="language"]'), box_of(page, ".title")
+    assert box["x"] + box["width"] <= menu["x"] + 0.5  # never under the language menu
+    assert_on_screen(page, '[data-la="close"]')
     page.close()

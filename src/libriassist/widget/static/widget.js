@@ -671,8 +671,10 @@
       border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);overflow:hidden}
     .head{display:flex;align-items:center;gap:2px;padding:10px;padding-inline-start:16px;
       background:var(--la-p);color:var(--la-on);flex:none}
-    .title{flex:1;margin:0;font-size:16px;font-weight:600;white-space:nowrap;overflow:hidden;
-      text-overflow:ellipsis}
+    /* A long name takes two lines before it is cut (the full name is its tooltip). */
+    .title{flex:1;min-width:0;margin:0;font-size:16px;font-weight:600;line-height:1.25;
+      display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden;
+      overflow-wrap:anywhere}
     .ib{background:none;border:0;color:inherit;width:36px;height:36px;border-radius:8px;
       display:flex;align-items:center;justify-content:center;padding:0}
     .ib:hover{background:rgba(127,127,127,.25)}
@@ -696,7 +698,8 @@
     .txt li>ul,.txt li>ol{margin:.2em 0}
     .txt table{display:block;overflow-x:auto;max-width:100%;border-collapse:collapse;
       white-space:normal;font-size:13.5px}
-    .txt th,.txt td{border:1px solid #cbd5e1;padding:3px 7px;text-align:start;vertical-align:top}
+    .txt th,.txt td{border:1px solid #cbd5e1;padding:3px 7px;text-align:start;vertical-align:top;
+      overflow-wrap:normal}
     .txt th{background:rgba(15,23,42,.05)}
     .txt td[align=right],.txt th[align=right]{text-align:right}
     .txt td[align=center],.txt th[align=center]{text-align:center}
@@ -826,7 +829,8 @@
       hint = langSel.value;
       setLang(langSel.value);
     });
-    var title = h('h2', {class: 'title', id: 'la-title'}, [brand.title || T.title]);
+    var title = h('h2', {class: 'title', id: 'la-title', title: brand.title || T.title},
+      [brand.title || T.title]);
     // Streamed text is not announced token by token: each finished reply is put, once, in
     // the live region below.
     var list = h('div', {class: 'list', 'data-la': 'messages'});
@@ -1341,7 +1345,7 @@
       });
       input.setAttribute('aria-label', T.placeholder);
       input.placeholder = T.placeholder;
-      if (!brand.title) title.textContent = T.title;
+      if (!brand.title) title.textContent = title.title = T.title;
       list.querySelectorAll('[data-la=up],[data-la=down]').forEach(function (b) {
         b.title = T[b.dataset.la];
         b.setAttribute('aria-label', T[b.dataset.la]);
