@@ -401,3 +401,116 @@ async def test_a_tenant_cannot_queue_jobs_without_end(
         running.status, running.heartbeat_at = "running", utcnow()
     waiting = await jobs_service.runnable_job_ids(maker, limit=100)
     assert waiting == [theirs.json()["id"]]
+
+
+async def test_a_queued_job_is_cancelled_at_once_and_never_runs(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    await app.state.resources.job_runner.stop()  # nothing runs: the job stays queued
+    accepted = await client.post(
+        "/api/v1/admin/kb/documents",
+        files=upload(("faq.json", json.dumps(FAQ).encode())),
+        headers=tenant.admin_headers(),
+    )
+    job_id = accepted.json()["id"]
+    url = f"/api/v1/admin/kb/jobs/{job_id}/cancel"
+    # Another tenant's key sees no such job.
+    theirs = await client.post(url, headers=other_tenant.admin_headers())
+    assert theirs.status_code == 404 and theirs.json()["error"]["code"] == "job_not_found"
+    cancelled = await client.post(url, headers=tenant.admin_headers())
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled" and cancelled.json()["finished_at"]
+    again = await client.post(url, headers=tenant.admin_headers())
+    assert again.status_code == 409 and again.json()["error"]["code"] == "job_ended"
+    maker = app.state.resources.sessionmaker
+    assert job_id not in await jobs_service.runnable_job_ids(maker)
+    async with maker() as session:
+        assert await jobs_service.job_files(session, tenant.id, job_id) == []  # upload dropped
+    unknown = await client.post(
+        f"/api/v1/admin/kb/jobs/{'0' * 32}/cancel", headers=tenant.admin_headers()
+    )
+    assert unknown.status_code == 404
+
+
+async def test_a_running_job_stops_at_its_next_heartbeat_and_keeps_its_progress(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, embedder: Embedder, settings: Settings
+) -> None:
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, "slow", {}, [("a.md", b"# A")])
+    started, steps = asyncio.Event(), []
+
+    async def slow(_: Any, __: Any, progress: jobs_service.JobProgress) -> dict[str, Any]:
+        for step in range(600):
+            progress("embed", step, 600)
+            steps.append(step)
+            started.set()
+            await asyncio.sleep(0.05)
+        return {"finished": True}
+
+    runtime = jobs_service.JobRuntime(maker, embedder, settings)
+    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow}))
+    await started.wait()
+    await asyncio.sleep(1.2)  # a heartbeat has written some progress
+    asked = await client.post(
+        f"/api/v1/admin/kb/jobs/{job.id}/cancel", headers=tenant.admin_headers()
+    )
+    assert asked.status_code == 200 and asked.json()["status"] == "cancelling"
+    assert await asyncio.wait_for(task, timeout=10)  # the runner ends it, as done
+    ran = len(steps)
+    await asyncio.sleep(0.3)
+    assert len(steps) == ran < 600  # the handler stopped for good
+    shown = await client.get(f"/api/v1/admin/kb/jobs/{job.id}", headers=tenant.admin_headers())
+    ended = shown.json()
+    assert ended["status"] == "cancelled" and ended["result"] is None and ended["finished_at"]
+    assert ended["stage"] == "embed" and 0 < ended["done"] < 600
+    async with maker() as session:
+        assert await jobs_service.job_files(session, tenant.id, job.id) == []
+    late = await client.post(
+        f"/api/v1/admin/kb/jobs/{job.id}/cancel", headers=tenant.admin_headers()
+    )
+    assert late.status_code == 409
+
+
+async def test_a_cancellation_whose_runner_died_ends_as_cancelled(
+    app: FastAPI, tenant: Tenant
+) -> None:
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, "kb_upload", {}, [("a.md", b"#")])
+        job.status, job.attempts = "cancelling", 1
+        job.heartbeat_at = utcnow() - timedelta(minutes=5)
+    assert job.id not in await jobs_service.runnable_job_ids(maker)  # which also sweeps
+    async with maker() as session:
+        ended = await jobs_service.get_job(session, tenant.id, job.id)
+        assert ended.status == "cancelled" and ended.finished_at is not None
+        assert await jobs_service.job_files(session, tenant.id, job.id) == []
+
+
+async def test_a_runner_stopping_while_its_job_is_cancelled_records_it_cancelled(
+    app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
+) -> None:
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    started = asyncio.Event()
+
+    async def slow(*_: Any) -> dict[str, Any]:
+        started.set()
+        await asyncio.sleep(60)
+        return {}
+
+    runtime = jobs_service.JobRuntime(maker, embedder, settings)
+    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow}))
+    await started.wait()
+    async with session_scope(maker) as session:
+        await jobs_service.cancel_job(session, tenant.id, job.id)
+    task.cancel()  # the server shuts down before the next heartbeat
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with maker() as session:
+        ended = await jobs_service.get_job(session, tenant.id, job.id)
+    assert ended.status == "cancelled"  # not handed back to the queue

@@ -17,7 +17,8 @@ class Job(TimestampMixin, Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))  # kb_upload | kb_sync
-    # queued -> running -> succeeded | failed (running -> queued again if its runner stops)
+    # queued -> running -> succeeded | failed (running -> queued again if its runner stops);
+    # cancelled by an admin: queued -> cancelled, running -> cancelling -> cancelled
     status: Mapped[str] = mapped_column(String(16), default="queued")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stage: Mapped[str | None] = mapped_column(String(32), default=None)

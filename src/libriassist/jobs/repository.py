@@ -4,7 +4,7 @@ runner does for any tenant, so those few statements are platform-level."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -80,7 +80,7 @@ async def waiting_count(session: AsyncSession, tenant_id: str) -> int:
     stmt = (
         JobRepository(session, tenant_id)
         .select(func.count())
-        .where(Job.status.in_(("queued", "running")))
+        .where(Job.status.in_(("queued", "running", "cancelling")))
     )
     return int((await session.execute(stmt)).scalar_one())
 
@@ -88,3 +88,32 @@ async def waiting_count(session: AsyncSession, tenant_id: str) -> int:
 async def by_id(session: AsyncSession, job_id: str) -> Job | None:
     job: Job | None = await session.get(Job, job_id)
     return job
+
+
+async def move(
+    session: AsyncSession, job_id: str, from_status: str, to_status: str, **values: Any
+) -> bool:
+    """Compare-and-set of a job's status (the caller has checked the job's tenant)."""
+    stmt = (
+        update(Job)
+        .where(Job.id == job_id, Job.status == from_status)
+        .values(status=to_status, **values)
+    )
+    result: Any = await session.execute(stmt)
+    return bool(result.rowcount)
+
+
+async def end_orphaned_cancellations(
+    session: AsyncSession, stale_before: datetime, now: datetime
+) -> None:
+    """Jobs asked to cancel whose runner has stopped sending heartbeats: cancelled."""
+    orphaned = (Job.status == "cancelling") & (Job.heartbeat_at < stale_before)
+    ids = list((await session.execute(select(Job.id).where(orphaned))).scalars())
+    if not ids:
+        return
+    await session.execute(
+        update(Job)
+        .where(Job.id.in_(ids), orphaned)
+        .values(status="cancelled", finished_at=now, claim_token=None)
+    )
+    await session.execute(delete(JobFile).where(JobFile.job_id.in_(ids)))

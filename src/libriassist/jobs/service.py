@@ -4,18 +4,23 @@ A runner (in a server process, or a `libriassist worker` fed by Redis) calls ``e
 with a job id: it claims the job in the database, runs the handler for its kind while a
 heartbeat writes progress every second, and records the outcome. Whoever runs the job,
 its status is read from the database, so it survives any process restart.
+
+An admin may cancel a job (``cancel_job``): a queued one ends at once; a running one is
+marked ``cancelling``, its runner sees that at its next heartbeat (within a second),
+stops the handler and records ``cancelled``. What the job did before it stopped stays
+(each document is stored whole or not at all).
 """
 
 import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, EmbeddingError
@@ -50,6 +55,12 @@ class TooManyJobs(AppError):
 class JobNotFound(NotFound):
     code = "job_not_found"
     message = "No job with this id."
+
+
+class JobEnded(AppError):
+    status_code = 409
+    code = "job_ended"
+    message = "This job has already ended; there is nothing to cancel."
 
 
 @dataclass
@@ -93,7 +104,7 @@ class JobProgress:
         }
 
 
-Handler = Callable[[JobRuntime, Job, JobProgress], Awaitable[dict[str, Any]]]
+Handler = Callable[[JobRuntime, Job, JobProgress], Coroutine[Any, Any, dict[str, Any]]]
 
 
 async def create_job(
@@ -131,9 +142,29 @@ async def list_jobs(session: AsyncSession, tenant_id: str, limit: int = 50) -> l
     return await JobRepository(session, tenant_id).recent(limit)
 
 
+async def cancel_job(session: AsyncSession, tenant_id: str, job_id: str) -> Job:
+    """A queued job ends now (``cancelled``); a running one becomes ``cancelling`` until
+    its runner stops it. Cancelling again is harmless; an ended job is ``JobEnded``.
+    Each step is a compare-and-set, so a runner claiming the job meanwhile is no race."""
+    job = await get_job(session, tenant_id, job_id)
+    if await repository.move(session, job_id, "queued", "cancelled", finished_at=utcnow()):
+        await JobFileRepository(session, tenant_id).remove_of_job(job_id)
+    elif not await repository.move(session, job_id, "running", "cancelling"):
+        await session.refresh(job)
+        if job.status != "cancelling":
+            raise JobEnded()
+    await session.refresh(job)
+    return job
+
+
 async def runnable_job_ids(maker: async_sessionmaker[AsyncSession], limit: int = 20) -> list[str]:
+    """Runners call this when they start and every half minute. It also ends the
+    cancellations whose runner has gone (no heartbeat): nobody else would."""
+    stale_before = utcnow() - STALE_AFTER
+    async with session_scope(maker) as session:
+        await repository.end_orphaned_cancellations(session, stale_before, utcnow())
     async with maker() as session:
-        return await repository.runnable_ids(session, utcnow() - STALE_AFTER, limit)
+        return await repository.runnable_ids(session, stale_before, limit)
 
 
 async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]) -> bool:
@@ -159,12 +190,20 @@ async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]
         return True
     log.info("job started", extra={"job_id": job_id, "kind": job.kind, "tenant_id": job.tenant_id})
     progress = JobProgress()
-    heartbeat = asyncio.create_task(_heartbeat(held, progress))
+    work = asyncio.create_task(handler(runtime, job, progress))
+    heartbeat = asyncio.create_task(_heartbeat(held, progress, work))
     try:
         async with asyncio.timeout(TIME_LIMIT.total_seconds()):
-            result = await handler(runtime, job, progress)
+            result = await work
     except asyncio.CancelledError:
         await _stop(heartbeat)
+        current = asyncio.current_task()
+        if held.cancel_seen and not (current and current.cancelling()):
+            # The admin's cancellation (not this runner stopping): recorded, and done.
+            await held.finish("cancelled", progress=progress)
+            log.info("job cancelled", extra={"job_id": job_id})
+            return True
+        await _stop(work)
         await asyncio.shield(held.release())
         raise
     except TimeoutError:
@@ -193,17 +232,27 @@ async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]
     return True
 
 
-async def _stop(task: asyncio.Task[None]) -> None:
+async def _stop(task: asyncio.Task[Any]) -> None:
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 
 
-async def _heartbeat(held: "_Claim", progress: JobProgress) -> None:
+async def _heartbeat(held: "_Claim", progress: JobProgress, work: asyncio.Task[Any]) -> None:
     while True:
         await asyncio.sleep(HEARTBEAT_SECONDS)
-        with contextlib.suppress(Exception):  # a missed beat is retried a second later
-            await held.write(heartbeat_at=utcnow(), **progress.values())
+        try:
+            if await held.write(heartbeat_at=utcnow(), **progress.values()):
+                continue
+            # Not written: the job is no longer "running" for this runner. Either an admin
+            # asked to cancel it, or another runner took it over (this one then writes
+            # nothing more and its outcome is dropped).
+            if await held.cancel_requested():
+                held.cancel_seen = True
+                work.cancel()
+                return
+        except Exception:  # a missed beat is retried a second later
+            continue
 
 
 @dataclass
@@ -213,11 +262,21 @@ class _Claim:
     runtime: JobRuntime
     job_id: str
     token: str
+    cancel_seen: bool = False
 
-    def _update(self) -> Any:
+    def _update(self, *statuses: str) -> Any:
         return update(Job).where(
-            Job.id == self.job_id, Job.status == "running", Job.claim_token == self.token
+            Job.id == self.job_id,
+            Job.status.in_(statuses or ("running",)),
+            Job.claim_token == self.token,
         )
+
+    async def cancel_requested(self) -> bool:
+        async with self.runtime.maker() as session:
+            found = await session.execute(
+                select(Job.status).where(Job.id == self.job_id, Job.claim_token == self.token)
+            )
+            return found.scalar_one_or_none() == "cancelling"
 
     async def write(self, **values: Any) -> bool:
         async with session_scope(self.runtime.maker) as session:
@@ -226,10 +285,12 @@ class _Claim:
 
     async def release(self) -> None:
         # Stopped by its own runner (shutdown): not a failed attempt.
-        await self.write(
+        if await self.write(
             status="queued", attempts=Job.attempts - 1, heartbeat_at=None, claim_token=None
-        )
-        log.info("job handed back to the queue", extra={"job_id": self.job_id})
+        ):
+            log.info("job handed back to the queue", extra={"job_id": self.job_id})
+        elif await self.cancel_requested():  # stopped while being cancelled: cancelled
+            await self.finish("cancelled")
 
     async def finish(
         self,
@@ -246,7 +307,9 @@ class _Claim:
         for attempt in range(5):  # the outcome must land even if the database blips
             try:
                 async with session_scope(self.runtime.maker) as session:
-                    outcome: Any = await session.execute(self._update().values(**values))
+                    # A job asked to cancel that ends anyway just then keeps its outcome.
+                    update_ = self._update("running", "cancelling")
+                    outcome: Any = await session.execute(update_.values(**values))
                     job = await repository.by_id(session, self.job_id)
                     if outcome.rowcount and job is not None:
                         await JobFileRepository(session, job.tenant_id).remove_of_job(self.job_id)

@@ -161,6 +161,22 @@ async def show_job(job_id: str, principal: SecretKey, session: DbSession) -> Job
     return JobOut.model_validate(await jobs_service.get_job(session, principal.tenant_id, job_id))
 
 
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response_model=JobOut,
+    responses={409: {"description": "`job_ended`: the job has already ended."}},
+)
+async def cancel_job(job_id: str, principal: SecretKey, resources: AppResources) -> JobOut:
+    """Stop a job: a queued one is ``cancelled`` at once; a running one is ``cancelling``
+    until its runner stops it, within a second or two (poll the job). Documents it had
+    already stored stay."""
+    async with session_scope(resources.sessionmaker) as session:
+        job = await jobs_service.cancel_job(session, principal.tenant_id, job_id)
+        out = JobOut.model_validate(job)
+    log.info("job cancel requested", extra={"job_id": job_id, "status": out.status})
+    return out
+
+
 @router.post("/search", response_model=SearchResponse)
 async def search(
     body: SearchRequest, principal: SecretKey, session: DbSession, resources: AppResources

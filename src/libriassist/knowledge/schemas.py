@@ -124,7 +124,10 @@ class JobOut(BaseModel):
 
     id: str
     kind: str
-    status: Literal["queued", "running", "succeeded", "failed"]
+    status: Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"] = Field(
+        description="queued -> running -> succeeded | failed; cancel: queued -> cancelled, "
+        "running -> cancelling -> cancelled (within a second or two)."
+    )
     stage: str | None = Field(description="parse, fetch, embed or write while running.")
     done: int
     total: int
