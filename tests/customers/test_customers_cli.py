@@ -1,6 +1,7 @@
 """``libriassist customers list|show|erase``, run as a real process against the test database."""
 
 import json
+import uuid
 
 import httpx
 import pytest
@@ -58,3 +59,34 @@ async def test_unknown_customers_and_tenants_are_refused_clearly(
     assert no_tenant.returncode == 1 and "tenant_not_found" in no_tenant.stderr
     missing = cli(settings, "customers", "show", "nobody")
     assert missing.returncode != 0 and "--tenant" in missing.stderr
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_erasing_from_the_cli_forgets_the_counters_in_redis(
+    settings: Settings, maker: Maker, shop: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from redis.asyncio import Redis
+
+    from libriassist.usage_limits.rates import RateLimits, opaque
+    from tests.usage_limits.test_redis import REDIS_URL
+
+    namespace = f"test-erase-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("LIBRIASSIST_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("LIBRIASSIST_JOB_QUEUE", namespace)
+    shared = RateLimits.from_settings(Settings(redis_url=REDIS_URL, job_queue=namespace))
+    try:
+        await visit(maker, shop.id, shopper("alice"))
+        await shared.record_order_miss(shop.id, "alice", "s1", "203.0.113.5")
+        [item] = shared.order_misses
+        key = ("order-misses", "customer", shop.id, opaque("alice"))
+        assert (await shared.strategy.get_window_stats(item, *key)).remaining == item.amount - 1
+        erased = cli(settings, "customers", "erase", "alice", "--tenant", shop.id, "--yes")
+        assert erased.returncode == 0, erased.stderr
+        assert (await shared.strategy.get_window_stats(item, *key)).remaining == item.amount
+    finally:
+        await shared.close()
+        client = Redis.from_url(REDIS_URL)
+        keys = [k async for k in client.scan_iter(f"{namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()

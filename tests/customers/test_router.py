@@ -5,12 +5,14 @@ from decimal import Decimal
 from urllib.parse import quote
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from libriassist.chat.models import Conversation, Message
 from libriassist.customers import service as customers_service
 from libriassist.customers.models import CustomerProfile
 from libriassist.db import session_scope
+from libriassist.usage_limits.rates import opaque
 from tests.customers.conftest import Maker, add_conversation, shopper, visit
 from tests.factories import Tenant
 
@@ -249,3 +251,24 @@ async def test_the_routes_need_a_secret_key(
         anonymous = await client.request(method, path)
         assert anonymous.status_code == 401
     assert (await client.get(url("c1"), headers=shop.admin_headers())).status_code == 200
+
+
+async def test_erasing_a_customer_also_forgets_their_rate_limit_counters(
+    client: httpx.AsyncClient, maker: Maker, shop: Tenant, app: FastAPI
+) -> None:
+    limits = app.state.resources.rate_limits
+    await visit(maker, shop.id, shopper("alice"))
+    for _ in range(3):
+        await limits.hit_order_lookup(shop.id, "alice", "s1", "203.0.113.5")
+        await limits.record_order_miss(shop.id, "alice", "s1", "203.0.113.5")
+    key = ("order-misses", "customer", shop.id, opaque("alice"))
+    [item] = limits.order_misses[:1]
+    assert (await limits.strategy.get_window_stats(item, *key)).remaining < item.amount
+    erased = await client.delete(url("alice"), headers=shop.admin_headers())
+    assert erased.status_code == 200
+    for items, kind in ((limits.order_misses, "order-misses"), (limits.order_lookups, "orders")):
+        for item in items:
+            stats = await limits.strategy.get_window_stats(
+                item, kind, "customer", shop.id, opaque("alice")
+            )
+            assert stats.remaining == item.amount, (kind, item)

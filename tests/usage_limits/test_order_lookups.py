@@ -98,3 +98,18 @@ async def test_anonymous_look_ups_are_held_by_the_conversation_and_address(
         assert await refused_scope(limits, "t1", None, "s1", "203.0.113.5") is None
         await limits.record_order_miss("t1", None, "s1", "203.0.113.5")
     assert await refused_scope(limits, "t1", None, "s1", "203.0.113.5") == "order_misses_session"
+
+
+async def test_erasing_a_customer_forgets_the_counters_kept_under_their_id(
+    limits: RateLimits,
+) -> None:
+    for _ in range(3):
+        await limits.record_order_miss("t1", "alice", "s1", "203.0.113.5")
+        await limits.record_order_miss("t1", "bob", "s9", "198.51.100.9")
+    assert await refused_scope(limits, "t1", "alice", "s2", "192.0.2.1") == "order_misses_customer"
+    await limits.forget_customer("t1", "alice")
+    # Alice's own counters are gone (a new conversation from a new address passes)…
+    assert await refused_scope(limits, "t1", "alice", "s2", "192.0.2.1") is None
+    # …the ones not under her id stay (her old conversation, her address), and Bob's.
+    assert await refused_scope(limits, "t1", "alice", "s1", "192.0.2.1") == "order_misses_session"
+    assert await refused_scope(limits, "t1", "bob", "s8", "192.0.2.2") == "order_misses_customer"

@@ -1,12 +1,14 @@
 """``libriassist customers …``: list, export or erase a shopper's data."""
 
+import asyncio
 import json
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from libriassist.kit.cli import AsJson, TenantOption, in_transaction
+from libriassist.config import Settings
+from libriassist.kit.cli import AsJson, TenantOption, in_transaction, load_settings
 
 customers_app = typer.Typer(
     help="A tenant's customer profiles: list, export or erase a shopper's data.",
@@ -76,7 +78,22 @@ def customers_erase(
         return await customers_service.erase(session, tenant, customer_id)
 
     erased = in_transaction(work)
+    settings = load_settings()
+    if settings.redis_url:
+        # The order look-up counters kept under the customer's hashed id. (Without Redis
+        # they live in each server process's memory and expire with their window.)
+        asyncio.run(_forget_counters(settings, tenant, customer_id))
     typer.echo(
         f"erased {customer_id}: profile {'deleted' if erased.profile_deleted else 'absent'}, "
         f"{erased.conversations_deleted} conversation(s), {erased.messages_deleted} message(s)"
     )
+
+
+async def _forget_counters(settings: Settings, tenant_id: str, customer_id: str) -> None:
+    from libriassist.usage_limits.rates import RateLimits
+
+    limits = RateLimits.from_settings(settings)
+    try:
+        await limits.forget_customer(tenant_id, customer_id)
+    finally:
+        await limits.close()

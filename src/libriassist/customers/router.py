@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from libriassist.api import DbSession, WriteSession
+from libriassist.api import AppResources, DbSession, WriteSession
 from libriassist.auth.dependencies import SecretKey
 from libriassist.customers import service as customers_service
 from libriassist.customers.schemas import CustomerErased, CustomerExport, CustomerPage
@@ -43,7 +43,10 @@ async def export_customer(
 
 @router.delete("/{customer_id:path}", response_model=CustomerErased)
 async def erase_customer(
-    customer_id: str, principal: SecretKey, session: WriteSession
+    customer_id: str, principal: SecretKey, session: WriteSession, resources: AppResources
 ) -> CustomerErased:
-    """Erase the profile and the customer's conversations with their messages, at once."""
-    return await customers_service.erase(session, principal.tenant_id, customer_id)
+    """Erase the profile and the customer's conversations with their messages, at once,
+    and the order look-up counters kept under the customer's (hashed) id."""
+    erased = await customers_service.erase(session, principal.tenant_id, customer_id)
+    await resources.rate_limits.forget_customer(principal.tenant_id, customer_id)
+    return erased

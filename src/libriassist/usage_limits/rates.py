@@ -175,6 +175,21 @@ class RateLimits:
         except Exception as exc:
             self._storage_failed(exc)
 
+    async def forget_customer(self, tenant_id: str, customer_id: str) -> None:
+        """Erasure: the counters kept under this customer's hashed id go with the rest
+        (a customer id is guessable, so its hash is not anonymous)."""
+        hashed = opaque(customer_id)
+        kept = [
+            (self.order_lookups, ("orders", "customer", tenant_id, hashed)),
+            (self.order_misses, ("order-misses", "customer", tenant_id, hashed)),
+        ]
+        try:
+            for items, key in kept:
+                for item in items:
+                    await self.strategy.clear(item, *key)
+        except Exception as exc:
+            self._storage_failed(exc)
+
     def _miss_checks(
         self, tenant_id: str, customer_id: str | None, session_id: str | None, ip: str
     ) -> list[Check]:
