@@ -2,6 +2,7 @@
 lives in the database, run by the server process itself (no Redis configured)."""
 
 import asyncio
+import contextlib
 import json
 from datetime import timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
 from libriassist.config import Settings
-from libriassist.db import session_scope, utcnow
+from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.jobs import service as jobs_service
 from libriassist.jobs.handlers import HANDLERS
 from libriassist.main import create_app
@@ -359,8 +360,8 @@ async def test_a_runner_that_lost_its_job_writes_nothing(
         stale.heartbeat_at = utcnow() - timedelta(minutes=5)
     b = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_b}))
     await b_started.wait()
-    a.cancel()  # …then A stops and tries to hand the job back
-    with pytest.raises(asyncio.CancelledError):
+    a.cancel()  # …then A stops and tries to hand the job back (unless its own
+    with contextlib.suppress(asyncio.CancelledError):  # heartbeat saw the loss first)
         await a
     async with maker() as session:
         assert (await jobs_service.get_job(session, tenant.id, job.id)).status == "running"
@@ -482,7 +483,7 @@ async def test_a_cancellation_whose_runner_died_ends_as_cancelled(
         job = await jobs_service.create_job(session, tenant.id, "kb_upload", {}, [("a.md", b"#")])
         job.status, job.attempts = "cancelling", 1
         job.heartbeat_at = utcnow() - timedelta(minutes=5)
-    assert job.id not in await jobs_service.runnable_job_ids(maker)  # which also sweeps
+    await jobs_service.runnable_job_ids(maker)  # a runner's periodic look, which sweeps
     async with maker() as session:
         ended = await jobs_service.get_job(session, tenant.id, job.id)
         assert ended.status == "cancelled" and ended.finished_at is not None
@@ -506,7 +507,7 @@ async def test_a_runner_stopping_while_its_job_is_cancelled_records_it_cancelled
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
     task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow}))
     await started.wait()
-    async with session_scope(maker) as session:
+    async with write_scope(maker) as session:
         await jobs_service.cancel_job(session, tenant.id, job.id)
     task.cancel()  # the server shuts down before the next heartbeat
     with pytest.raises(asyncio.CancelledError):
@@ -514,3 +515,88 @@ async def test_a_runner_stopping_while_its_job_is_cancelled_records_it_cancelled
     async with maker() as session:
         ended = await jobs_service.get_job(session, tenant.id, job.id)
     assert ended.status == "cancelled"  # not handed back to the queue
+
+
+async def test_cancelling_a_job_whose_runner_is_gone_ends_it_at_once(
+    app: FastAPI, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, "kb_upload", {}, [("a.md", b"#")])
+        job.status, job.attempts = "running", 1
+        job.heartbeat_at = utcnow() - timedelta(minutes=5)
+    asked = await client.post(
+        f"/api/v1/admin/kb/jobs/{job.id}/cancel", headers=tenant.admin_headers()
+    )
+    assert asked.status_code == 200 and asked.json()["status"] == "cancelled"
+    assert job.id not in await jobs_service.runnable_job_ids(maker)
+
+
+async def test_a_runner_that_lost_its_job_stops_working_on_it(
+    app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
+) -> None:
+    """A stalls, B takes the job over, then an admin cancels it: both runners stop, and
+    only B, which held the job, records the outcome."""
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    a_steps: list[int] = []
+    a_started, b_started = asyncio.Event(), asyncio.Event()
+
+    async def slow_a(*_: Any) -> dict[str, Any]:
+        for step in range(1000):
+            a_steps.append(step)
+            a_started.set()
+            await asyncio.sleep(0.02)
+        return {"by": "a"}
+
+    async def slow_b(*_: Any) -> dict[str, Any]:
+        b_started.set()
+        await asyncio.sleep(60)
+        return {"by": "b"}
+
+    runtime = jobs_service.JobRuntime(maker, embedder, settings)
+    a = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_a}))
+    await a_started.wait()
+    async with session_scope(maker) as session:  # A's heartbeat looks lost…
+        stale = await jobs_service.get_job(session, tenant.id, job.id)
+        stale.heartbeat_at = utcnow() - timedelta(minutes=5)
+    b = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow_b}))
+    await b_started.wait()
+    async with write_scope(maker) as session:
+        await jobs_service.cancel_job(session, tenant.id, job.id)
+    assert await asyncio.wait_for(a, timeout=10) and await asyncio.wait_for(b, timeout=10)
+    stopped = len(a_steps)
+    await asyncio.sleep(0.2)
+    assert len(a_steps) == stopped < 1000
+    async with maker() as session:
+        ended = await jobs_service.get_job(session, tenant.id, job.id)
+    assert ended.status == "cancelled" and ended.attempts == 2 and ended.result is None
+
+
+async def test_a_job_that_ends_while_it_is_being_cancelled_keeps_its_outcome(
+    app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
+) -> None:
+    await app.state.resources.job_runner.stop()
+    maker = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, "quick", {})
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def quick(*_: Any) -> dict[str, Any]:
+        started.set()
+        await release.wait()
+        return {"done": True}
+
+    runtime = jobs_service.JobRuntime(maker, embedder, settings)
+    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"quick": quick}))
+    await started.wait()
+    async with write_scope(maker) as session:
+        assert (await jobs_service.cancel_job(session, tenant.id, job.id)).status == "cancelling"
+    release.set()  # its work ends before the next heartbeat sees the request
+    assert await task
+    async with maker() as session:
+        ended = await jobs_service.get_job(session, tenant.id, job.id)
+    assert ended.status == "succeeded" and ended.result == {"done": True}

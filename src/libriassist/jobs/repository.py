@@ -4,7 +4,7 @@ runner does for any tenant, so those few statements are platform-level."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -44,7 +44,7 @@ async def runnable_ids(session: AsyncSession, stale_before: datetime, limit: int
     one at the same time, so one tenant's many jobs cannot hold every runner."""
     other = aliased(Job)
     busy = select(other.tenant_id).where(
-        other.status == "running", other.heartbeat_at >= stale_before
+        other.status.in_(("running", "cancelling")), other.heartbeat_at >= stale_before
     )
     stmt = (
         select(Job.id)
@@ -90,30 +90,37 @@ async def by_id(session: AsyncSession, job_id: str) -> Job | None:
     return job
 
 
-async def move(
-    session: AsyncSession, job_id: str, from_status: str, to_status: str, **values: Any
-) -> bool:
-    """Compare-and-set of a job's status (the caller has checked the job's tenant)."""
+async def cancel(
+    session: AsyncSession, job_id: str, now: datetime, stale_before: datetime
+) -> str | None:
+    """Cancel in one compare-and-set: queued, or running without a live runner ->
+    cancelled; running -> cancelling. The new status, or None if the job was neither
+    queued nor running (the caller has checked the job's tenant)."""
+    ends_now = (Job.status == "queued") | (Job.heartbeat_at < stale_before)
     stmt = (
         update(Job)
-        .where(Job.id == job_id, Job.status == from_status)
-        .values(status=to_status, **values)
+        .where(Job.id == job_id, Job.status.in_(("queued", "running")))
+        .values(
+            status=case((ends_now, "cancelled"), else_="cancelling"),
+            finished_at=case((ends_now, now), else_=Job.finished_at),
+        )
+        .returning(Job.status)
     )
-    result: Any = await session.execute(stmt)
-    return bool(result.rowcount)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def end_orphaned_cancellations(
     session: AsyncSession, stale_before: datetime, now: datetime
 ) -> None:
-    """Jobs asked to cancel whose runner has stopped sending heartbeats: cancelled."""
+    """Jobs asked to cancel whose runner has stopped sending heartbeats: cancelled. (Its
+    first statement writes: in SQLite, a read first would be refused the lock.)"""
     orphaned = (Job.status == "cancelling") & (Job.heartbeat_at < stale_before)
-    ids = list((await session.execute(select(Job.id).where(orphaned))).scalars())
-    if not ids:
-        return
-    await session.execute(
+    stmt = (
         update(Job)
-        .where(Job.id.in_(ids), orphaned)
+        .where(orphaned)
         .values(status="cancelled", finished_at=now, claim_token=None)
+        .returning(Job.id)
     )
-    await session.execute(delete(JobFile).where(JobFile.job_id.in_(ids)))
+    ids = list((await session.execute(stmt)).scalars())
+    if ids:
+        await session.execute(delete(JobFile).where(JobFile.job_id.in_(ids)))

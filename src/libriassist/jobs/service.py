@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, EmbeddingError
 from libriassist.config import Settings
-from libriassist.db import session_scope, utcnow
+from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.errors import AppError, NotFound
 from libriassist.jobs import repository
 from libriassist.jobs.models import Job, JobFile
@@ -143,17 +143,18 @@ async def list_jobs(session: AsyncSession, tenant_id: str, limit: int = 50) -> l
 
 
 async def cancel_job(session: AsyncSession, tenant_id: str, job_id: str) -> Job:
-    """A queued job ends now (``cancelled``); a running one becomes ``cancelling`` until
-    its runner stops it. Cancelling again is harmless; an ended job is ``JobEnded``.
-    Each step is a compare-and-set, so a runner claiming the job meanwhile is no race."""
+    """A queued job ends now (``cancelled``), and so does a running one whose runner has
+    gone (no heartbeat); a running one becomes ``cancelling`` until its runner stops it.
+    One statement decides, so a runner claiming or handing back the job meanwhile is no
+    race. Cancelling again is harmless; an ended job is ``JobEnded``. Run it in a
+    ``write_scope``."""
     job = await get_job(session, tenant_id, job_id)
-    if await repository.move(session, job_id, "queued", "cancelled", finished_at=utcnow()):
+    status = await repository.cancel(session, job_id, utcnow(), utcnow() - STALE_AFTER)
+    if status == "cancelled":
         await JobFileRepository(session, tenant_id).remove_of_job(job_id)
-    elif not await repository.move(session, job_id, "running", "cancelling"):
-        await session.refresh(job)
-        if job.status != "cancelling":
-            raise JobEnded()
     await session.refresh(job)
+    if status is None and job.status != "cancelling":
+        raise JobEnded()
     return job
 
 
@@ -161,7 +162,7 @@ async def runnable_job_ids(maker: async_sessionmaker[AsyncSession], limit: int =
     """Runners call this when they start and every half minute. It also ends the
     cancellations whose runner has gone (no heartbeat): nobody else would."""
     stale_before = utcnow() - STALE_AFTER
-    async with session_scope(maker) as session:
+    async with write_scope(maker) as session:
         await repository.end_orphaned_cancellations(session, stale_before, utcnow())
     async with maker() as session:
         return await repository.runnable_ids(session, stale_before, limit)
@@ -198,10 +199,12 @@ async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]
     except asyncio.CancelledError:
         await _stop(heartbeat)
         current = asyncio.current_task()
-        if held.cancel_seen and not (current and current.cancelling()):
-            # The admin's cancellation (not this runner stopping): recorded, and done.
-            await held.finish("cancelled", progress=progress)
-            log.info("job cancelled", extra={"job_id": job_id})
+        if held.stopped_by and not (current and current.cancelling()):
+            # Stopped by its heartbeat, not by this runner shutting down: the admin's
+            # cancellation (recorded), or the job lost to another runner (nothing to write).
+            if held.stopped_by == "cancel":
+                await asyncio.shield(held.finish("cancelled", progress=progress))
+                log.info("job cancelled", extra={"job_id": job_id})
             return True
         await _stop(work)
         await asyncio.shield(held.release())
@@ -244,13 +247,12 @@ async def _heartbeat(held: "_Claim", progress: JobProgress, work: asyncio.Task[A
         try:
             if await held.write(heartbeat_at=utcnow(), **progress.values()):
                 continue
-            # Not written: the job is no longer "running" for this runner. Either an admin
-            # asked to cancel it, or another runner took it over (this one then writes
-            # nothing more and its outcome is dropped).
-            if await held.cancel_requested():
-                held.cancel_seen = True
-                work.cancel()
-                return
+            # Not written: the job is no longer "running" for this runner. An admin asked
+            # to cancel it, or it was lost (another runner took it over after a stall, or
+            # it was ended meanwhile): either way this runner stops working on it.
+            held.stopped_by = "cancel" if await held.cancel_requested() else "lost"
+            work.cancel()
+            return
         except Exception:  # a missed beat is retried a second later
             continue
 
@@ -262,7 +264,7 @@ class _Claim:
     runtime: JobRuntime
     job_id: str
     token: str
-    cancel_seen: bool = False
+    stopped_by: str | None = None  # "cancel" | "lost": why the heartbeat stopped the work
 
     def _update(self, *statuses: str) -> Any:
         return update(Job).where(

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from libriassist.api import AppResources, DbSession, Resources, WriteSession
 from libriassist.auth.dependencies import SecretKey
-from libriassist.db import session_scope
+from libriassist.db import session_scope, write_scope
 from libriassist.errors import ERROR_RESPONSES, AppError, InvalidRequest
 from libriassist.jobs import service as jobs_service
 from libriassist.jobs.models import Job
@@ -170,7 +170,7 @@ async def cancel_job(job_id: str, principal: SecretKey, resources: AppResources)
     """Stop a job: a queued one is ``cancelled`` at once; a running one is ``cancelling``
     until its runner stops it, within a second or two (poll the job). Documents it had
     already stored stay."""
-    async with session_scope(resources.sessionmaker) as session:
+    async with write_scope(resources.sessionmaker) as session:
         job = await jobs_service.cancel_job(session, principal.tenant_id, job_id)
         out = JobOut.model_validate(job)
     log.info("job cancel requested", extra={"job_id": job_id, "status": out.status})

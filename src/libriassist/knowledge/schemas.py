@@ -126,7 +126,8 @@ class JobOut(BaseModel):
     kind: str
     status: Literal["queued", "running", "succeeded", "failed", "cancelling", "cancelled"] = Field(
         description="queued -> running -> succeeded | failed; cancel: queued -> cancelled, "
-        "running -> cancelling -> cancelled (within a second or two)."
+        "running -> cancelling -> cancelled within a second or two (or its own outcome, if "
+        "it ended meanwhile)."
     )
     stage: str | None = Field(description="parse, fetch, embed or write while running.")
     done: int
