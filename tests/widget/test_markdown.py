@@ -244,18 +244,27 @@ RENDERED = [
     (
         "Rates:\n| Country | Delay | Price |\n|:---|:---:|---:|\n| France | 2 days | **4,90 €** |\n"
         "| Belgium \\| Lux. | 3 days |\n\nAfter | not a table",
-        "<p>Rates:</p><table><thead><tr><th>Country</th>"
+        "<p>Rates:</p><div><table><thead><tr><th>Country</th>"
         '<th align="center">Delay</th><th align="right">Price</th></tr></thead><tbody><tr>'
         '<td>France</td><td align="center">2 days</td><td align="right">'
         "<strong>4,90 €</strong></td></tr><tr><td>Belgium | Lux.</td>"
-        '<td align="center">3 days</td><td align="right"></td></tr></tbody></table>'
+        '<td align="center">3 days</td><td align="right"></td></tr></tbody></table></div>'
         "<p>After | not a table</p>",
     ),
     (
         "a | b\n--|--\n[x](https://shop.example) | `c\\|d`\n| only the header |\n|---|---|",
-        f'<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td><a href="https://'
-        f'shop.example/" {LINK}>x</a></td><td><code>c|d</code></td></tr><tr><td>only the header'
-        "</td><td></td></tr><tr><td>---</td><td>---</td></tr></tbody></table>",
+        f'<div><table><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td><a href="https:'
+        f'//shop.example/" {LINK}>x</a></td><td><code>c|d</code></td></tr><tr><td>only the '
+        "header</td><td></td></tr><tr><td>---</td><td>---</td></tr></tbody></table></div>",
+    ),
+    (
+        "1. Compare:\n   | Plan | Price |\n   |---|---|\n   | Basic | 5 € |\n2. Choose",
+        "<ol><li>Compare:<div><table><thead><tr><th>Plan</th><th>Price</th></tr></thead><tbody>"
+        "<tr><td>Basic</td><td>5 €</td></tr></tbody></table></div></li><li>Choose</li></ol>",
+    ),
+    (
+        "|" + "c|" * 31 + "\n|" + "-|" * 31 + "\nText",
+        "<p>|" + "c|" * 31 + "<br>|" + "-|" * 31 + "<br>Text</p>",
     ),
     ("Line one\nline two\n\n\nNew paragraph", "<p>Line one<br>line two</p><p>New paragraph</p>"),
     ("## Delivery ##\nIn 48 h.", "<p><strong>Delivery</strong></p><p>In 48 h.</p>"),
@@ -339,10 +348,10 @@ def test_hostile_replies_stay_inert_text(browser: Browser, stand_in: tuple[str, 
         pieces=4,
     )
     assert html == (
-        f"<table><thead><tr><th>[x](javascript:{RUN})</th><th>&lt;img src=x "
+        f"<div><table><thead><tr><th>[x](javascript:{RUN})</th><th>&lt;img src=x "
         f'onerror="{RUN}"&gt;</th></tr></thead><tbody><tr><td>&lt;script&gt;{RUN}'
         f'&lt;/script&gt;</td><td><a href="https://shop.example/t" {LINK}>y</a></td></tr>'
-        "</tbody></table>"
+        "</tbody></table></div>"
     )
     assert_safe(page, dialogs)
 

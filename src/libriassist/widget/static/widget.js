@@ -364,7 +364,9 @@
   var FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
   var ITEM = /^([ \t]*)(?:([-*+])|(\d{1,9})[.)])[ \t]+(.*)$/;
   var HEADING = /^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;
-  var DELIMITER = /^ *\|? *:?-+:? *(\| *:?-+:? *)*\|? *$/;
+  // Tested on the trimmed line: no two parts that can match the same spaces (linear).
+  var DELIMITER = /^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$/;
+  var MAX_COLUMNS = 30; // wider is not a table: padding short rows must stay bounded
   var BARE = /https?:\/\/[^\s<>"'`]+/iy;
   var PUNCT = /[\p{P}\p{S}]/u;
 
@@ -423,15 +425,21 @@
         out.append(h('pre', null, [h('code', null, [code.join('\n')])]));
       } else if (!l.trim()) {
         close(true);
-      } else if (l.indexOf('|') >= 0 && i + 1 < lines.length && DELIMITER.test(lines[i + 1]) &&
-                 lines[i + 1].indexOf('|') >= 0 &&
+      } else if (l.indexOf('|') >= 0 && i + 1 < lines.length &&
+                 lines[i + 1].indexOf('|') >= 0 && DELIMITER.test(lines[i + 1].trim()) &&
+                 cells(l).length <= MAX_COLUMNS &&
                  cells(lines[i + 1]).length === cells(l).length) {
-        close();
+        // Indented under a list item, the table belongs to that item.
+        var under = lists[lists.length - 1];
+        var inItem = under && under.li && l.match(/^[ \t]*/)[0].replace(/\t/g, '    ').length >=
+          under.indent + 2;
+        close(inItem);
         var head = l, delimiter = lines[++i], rows = [];
         while (i + 1 < lines.length && lines[i + 1].trim() && lines[i + 1].indexOf('|') >= 0) {
           rows.push(lines[++i]);
         }
-        out.append(table(head, delimiter, rows));
+        // Its own box scrolls sideways when the table is wider than the bubble.
+        (inItem ? under.li : out).append(h('div', null, [table(head, delimiter, rows)]));
       } else if ((m = ITEM.exec(l))) {
         var tag = m[2] ? 'ul' : 'ol', indent = m[1].replace(/\t/g, '    ').length;
         var start = tag === 'ol' && +m[3] !== 1 ? {start: String(+m[3])} : null;
@@ -696,8 +704,8 @@
     .txt>*{margin:0}.txt>*+*{margin-top:.5em}
     .txt ul,.txt ol{padding:0;padding-inline-start:1.4em}
     .txt li>ul,.txt li>ol{margin:.2em 0}
-    .txt table{display:block;overflow-x:auto;max-width:100%;border-collapse:collapse;
-      white-space:normal;font-size:13.5px}
+    .txt div{overflow-x:auto;max-width:100%}
+    .txt table{border-collapse:collapse;white-space:normal;font-size:13.5px}
     .txt th,.txt td{border:1px solid #cbd5e1;padding:3px 7px;text-align:start;vertical-align:top;
       overflow-wrap:normal}
     .txt th{background:rgba(15,23,42,.05)}
