@@ -37,6 +37,7 @@ CROSS_TENANT_CASES = {
     ("POST", "/api/v1/admin/kb/sync"),
     ("GET", "/api/v1/admin/kb/jobs"),
     ("GET", "/api/v1/admin/kb/jobs/{job_id}"),
+    ("POST", "/api/v1/admin/kb/jobs/{job_id}/cancel"),
     ("GET", "/api/v1/admin/kb/curated"),
     ("POST", "/api/v1/admin/kb/curated"),
     ("GET", "/api/v1/admin/kb/curated/{answer_id}"),
@@ -231,6 +232,14 @@ async def test_uploads_jobs_and_syncs_do_not_cross_tenants(
     )
     assert sync.status_code == 202
     assert (await client.get("/api/v1/admin/kb/jobs", headers=tenant.admin_headers())).json() == []
+    # A cannot cancel B's job; B can.
+    cancel = f"/api/v1/admin/kb/jobs/{sync.json()['id']}/cancel"
+    refused = await client.post(cancel, headers=tenant.admin_headers())
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "job_not_found"
+    assert (await client.post(cancel, headers=other_tenant.admin_headers())).status_code in (
+        200,
+        409,
+    )
     search = await client.post(
         "/api/v1/admin/kb/search", json={"query": "Hola?"}, headers=tenant.admin_headers()
     )

@@ -109,15 +109,23 @@ async def cancel(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+def _orphaned(stale_before: datetime) -> Any:
+    return (Job.status == "cancelling") & (Job.heartbeat_at < stale_before)
+
+
+async def orphaned_cancellations(session: AsyncSession, stale_before: datetime) -> bool:
+    found = await session.execute(select(Job.id).where(_orphaned(stale_before)).limit(1))
+    return found.first() is not None
+
+
 async def end_orphaned_cancellations(
     session: AsyncSession, stale_before: datetime, now: datetime
 ) -> None:
     """Jobs asked to cancel whose runner has stopped sending heartbeats: cancelled. (Its
     first statement writes: in SQLite, a read first would be refused the lock.)"""
-    orphaned = (Job.status == "cancelling") & (Job.heartbeat_at < stale_before)
     stmt = (
         update(Job)
-        .where(orphaned)
+        .where(_orphaned(stale_before))
         .values(status="cancelled", finished_at=now, claim_token=None)
         .returning(Job.id)
     )

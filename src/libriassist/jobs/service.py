@@ -162,10 +162,13 @@ async def runnable_job_ids(maker: async_sessionmaker[AsyncSession], limit: int =
     """Runners call this when they start and every half minute. It also ends the
     cancellations whose runner has gone (no heartbeat): nobody else would."""
     stale_before = utcnow() - STALE_AFTER
-    async with write_scope(maker) as session:
-        await repository.end_orphaned_cancellations(session, stale_before, utcnow())
     async with maker() as session:
-        return await repository.runnable_ids(session, stale_before, limit)
+        orphaned = await repository.orphaned_cancellations(session, stale_before)
+        runnable = await repository.runnable_ids(session, stale_before, limit)
+    if orphaned:  # rare: only then a write (SQLite has one writer at a time)
+        async with write_scope(maker) as session:
+            await repository.end_orphaned_cancellations(session, stale_before, utcnow())
+    return runnable
 
 
 async def execute(runtime: JobRuntime, job_id: str, handlers: dict[str, Handler]) -> bool:
