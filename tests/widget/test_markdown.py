@@ -31,7 +31,7 @@ LINK = 'target="_blank" rel="noopener noreferrer"'
 # The widget's own markup in the list of messages, and what a reply's text may add to it.
 WIDGET_ELEMENTS = {"b", "button", "div", "form", "input", "li", "span", "ul"}
 MARKDOWN_ELEMENTS = {"a", "br", "code", "em", "li", "ol", "p", "pre", "strong", "ul"} | {
-    "table", "thead", "tbody", "tr", "th", "td"
+    "table", "thead", "tbody", "tr", "th", "td", "hr"
 }  # fmt: skip
 MARKDOWN_ATTRIBUTES = {"href", "target", "rel", "start", "align"}
 
@@ -267,6 +267,10 @@ RENDERED = [
         "<p>|" + "c|" * 31 + "<br>|" + "-|" * 31 + "<br>Text</p>",
     ),
     ("Line one\nline two\n\n\nNew paragraph", "<p>Line one<br>line two</p><p>New paragraph</p>"),
+    (
+        "Above\n---\n- item\n* * *\n___\n-- not a rule\n- - x",
+        "<p>Above</p><hr><ul><li>item</li></ul><hr><hr><p>-- not a rule</p><ul><li>- x</li></ul>",
+    ),
     ("## Delivery ##\nIn 48 h.", "<p><strong>Delivery</strong></p><p>In 48 h.</p>"),
     (
         "[Our **shop**](https://shop.example/a?b=1&c=2), [write](mailto:help@shop.example) "

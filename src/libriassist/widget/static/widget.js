@@ -347,7 +347,7 @@
   }
   // ---------------------------------------------------------------- Markdown subset
   // Replies may use **bold**, *italic*, `code`, ``` blocks, "- " and "1. " lists (nested by
-  // indenting), | tables |, # lines (shown bold), [links](url) and bare http(s) URLs.
+  // indenting), | tables |, --- rules, # lines (shown bold), [links](url) and bare URLs.
   // Everything is built as nodes with text set as text, never parsed as HTML, so markup in
   // a reply stays visible text; and a link is made only for an absolute http(s) or mailto
   // URL, written plainly: anything else (javascript:, data:, relative, "//host", entities,
@@ -364,6 +364,7 @@
   var FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
   var ITEM = /^([ \t]*)(?:([-*+])|(\d{1,9})[.)])[ \t]+(.*)$/;
   var HEADING = /^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;
+  var RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
   // Tested on the trimmed line: no two parts that can match the same spaces (linear).
   var DELIMITER = /^\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?$/;
   var MAX_COLUMNS = 30; // wider is not a table: padding short rows must stay bounded
@@ -425,6 +426,9 @@
         out.append(h('pre', null, [h('code', null, [code.join('\n')])]));
       } else if (!l.trim()) {
         close(true);
+      } else if (RULE.test(l)) {
+        close();
+        out.append(h('hr'));
       } else if (l.indexOf('|') >= 0 && i + 1 < lines.length &&
                  lines[i + 1].indexOf('|') >= 0 && DELIMITER.test(lines[i + 1].trim()) &&
                  cells(l).length <= MAX_COLUMNS &&
@@ -704,6 +708,7 @@
     .txt>*{margin:0}.txt>*+*{margin-top:.5em}
     .txt ul,.txt ol{padding:0;padding-inline-start:1.4em}
     .txt li>ul,.txt li>ol{margin:.2em 0}
+    .txt hr{border:0;border-top:1px solid #cbd5e1}
     .txt div{overflow-x:auto;max-width:100%}
     .txt table{border-collapse:collapse;white-space:normal;font-size:13.5px}
     .txt th,.txt td{border:1px solid #cbd5e1;padding:3px 7px;text-align:start;vertical-align:top;
