@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, EmbeddingError
 from libriassist.intents import detection
+from libriassist.intents import service as intents_service
 from libriassist.intents.detection import Detection
-from libriassist.intents.matching import IntentCache
+from libriassist.intents.matching import IntentCache, TenantIntents, load_intents
+from libriassist.intents.schemas import IntentIn
 from libriassist.tenants import service as tenants_service
 from tests.factories import Tenant
 
@@ -86,6 +88,25 @@ async def test_a_refiner_may_choose_among_the_candidates(
         assert len(refiner.asked) == 1
 
 
+async def replace_intents(
+    maker: async_sessionmaker[AsyncSession], tenant: Tenant, embedder: Embedder, items: Any
+) -> None:
+    """The tenant's intents become ``items``, as an admin would write them."""
+    async with maker() as session:
+        for row in await intents_service.list_intents(session, tenant.id):
+            await intents_service.delete_intent(session, tenant.id, row.id)
+        await intents_service.create_intents(session, tenant.id, embedder, items)
+        await session.commit()
+
+
+async def loaded(
+    maker: async_sessionmaker[AsyncSession], tenant: Tenant, embedder: Embedder, cache: IntentCache
+) -> TenantIntents:
+    async with maker() as session:
+        revision = await tenants_service.current_kb_revision(session, tenant.id)
+        return await load_intents(session, tenant.id, revision, embedder, cache)
+
+
 async def test_a_tenant_with_english_examples_gets_the_english_voter(
     maker: async_sessionmaker[AsyncSession],
     tenant: Tenant,
@@ -93,19 +114,13 @@ async def test_a_tenant_with_english_examples_gets_the_english_voter(
     english_model_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from libriassist.intents import service as intents_service
-    from libriassist.intents.matching import load_intents
-    from libriassist.intents.schemas import IntentIn
-
     items = [
         IntentIn(
             name="pending_top_up", examples=["My top up is still pending", "top-up not there yet"]
         ),
         IntentIn(name="failed_top_up", examples=["My top up failed", "The top-up was declined"]),
     ]
-    async with maker() as session:
-        await intents_service.create_intents(session, tenant.id, embedder, items)
-        await session.commit()
+    await replace_intents(maker, tenant, embedder, items)
     cache = IntentCache(english=True, english_model_dir=english_model_dir)
     async with maker() as session:
         revision = await tenants_service.current_kb_revision(session, tenant.id)
@@ -145,14 +160,8 @@ async def test_a_tenant_with_english_examples_gets_the_english_voter(
             name="carte_pas_recue", examples=["Ma carte n'est pas arrivée", "Où est ma carte ?"]
         ),
     ]
-    async with maker() as session:
-        for row in await intents_service.list_intents(session, tenant.id):
-            await intents_service.delete_intent(session, tenant.id, row.id)
-        await intents_service.create_intents(session, tenant.id, embedder, french)
-        await session.commit()
+    await replace_intents(maker, tenant, embedder, french)
     counting = Counting(english=True, english_model_dir=english_model_dir)
-    async with maker() as session:
-        revision = await tenants_service.current_kb_revision(session, tenant.id)
-        intents = await load_intents(session, tenant.id, revision, embedder, counting)
+    intents = await loaded(maker, tenant, embedder, counting)
     assert intents.model is not None and not intents.model.reads_english("en")
     assert Counting.loads == 0

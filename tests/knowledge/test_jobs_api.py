@@ -46,6 +46,26 @@ async def wait_for_job(
     raise AssertionError(f"job still {job['status']} after {seconds} s")
 
 
+async def started_job(
+    runtime: jobs_service.JobRuntime, job: Any, handler: jobs_service.Handler
+) -> asyncio.Task[bool]:
+    """The job run in the background as a runner runs it, once ``handler`` has begun."""
+    started = asyncio.Event()
+
+    async def begun(*args: Any) -> dict[str, Any]:
+        started.set()
+        return await handler(*args)
+
+    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {job.kind: begun}))
+    await started.wait()
+    return task
+
+
+async def a_minute_of_work(*_: Any) -> dict[str, Any]:
+    await asyncio.sleep(60)
+    return {}
+
+
 def upload(*files: tuple[str, bytes]) -> list[tuple[str, tuple[str, bytes, str]]]:
     return [("files", (name, data, "application/octet-stream")) for name, data in files]
 
@@ -297,16 +317,8 @@ async def test_a_job_stopped_by_its_runner_goes_back_to_the_queue(
     maker = app.state.resources.sessionmaker
     async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "slow", {})
-    started = asyncio.Event()
-
-    async def slow(*_: Any) -> dict[str, Any]:
-        started.set()
-        await asyncio.sleep(60)
-        return {}
-
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
-    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow}))
-    await started.wait()
+    task = await started_job(runtime, job, a_minute_of_work)
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -497,16 +509,8 @@ async def test_a_runner_stopping_while_its_job_is_cancelled_records_it_cancelled
     maker = app.state.resources.sessionmaker
     async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "slow", {})
-    started = asyncio.Event()
-
-    async def slow(*_: Any) -> dict[str, Any]:
-        started.set()
-        await asyncio.sleep(60)
-        return {}
-
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
-    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"slow": slow}))
-    await started.wait()
+    task = await started_job(runtime, job, a_minute_of_work)
     async with write_scope(maker) as session:
         await jobs_service.cancel_job(session, tenant.id, job.id)
     task.cancel()  # the server shuts down before the next heartbeat
@@ -583,16 +587,14 @@ async def test_a_job_that_ends_while_it_is_being_cancelled_keeps_its_outcome(
     maker = app.state.resources.sessionmaker
     async with session_scope(maker) as session:
         job = await jobs_service.create_job(session, tenant.id, "quick", {})
-    started, release = asyncio.Event(), asyncio.Event()
+    release = asyncio.Event()
 
     async def quick(*_: Any) -> dict[str, Any]:
-        started.set()
         await release.wait()
         return {"done": True}
 
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
-    task = asyncio.create_task(jobs_service.execute(runtime, job.id, {"quick": quick}))
-    await started.wait()
+    task = await started_job(runtime, job, quick)
     async with write_scope(maker) as session:
         assert (await jobs_service.cancel_job(session, tenant.id, job.id)).status == "cancelling"
     release.set()  # its work ends before the next heartbeat sees the request

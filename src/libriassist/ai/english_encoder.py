@@ -30,12 +30,13 @@ import tempfile
 import threading
 import unicodedata
 import zipfile
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+
+from libriassist.ai.query_cache import QueryCache
 
 log = logging.getLogger("libriassist.ai")
 
@@ -199,15 +200,16 @@ def read_safetensors(data: bytes) -> dict[str, npt.NDArray[np.generic]]:
     return out
 
 
-def _read_checked(path: Path) -> bytes:
-    """The file's bytes, read once and checked against the published hash."""
+def _read_checked(path: Path, name: str | None = None) -> bytes:
+    """The file's bytes, read once and checked against the published hash of ``name``
+    (default: the file's own name)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         raise EnglishModelError(f"{path} is missing: run `libriassist models fetch`") from None
     except OSError as exc:
         raise EnglishModelError(f"{path} cannot be read: {exc.strerror or exc}") from exc
-    if hashlib.sha256(data).hexdigest() != SHA256[path.name]:
+    if hashlib.sha256(data).hexdigest() != SHA256[name or path.name]:
         raise EnglishModelError(f"{path} is not the expected file (sha256 differs)")
     return data
 
@@ -286,33 +288,26 @@ class EnglishEncoder:
         except KeyError as exc:
             raise EnglishModelError(f"the weights lack {exc}") from exc
         # Messages and examples come back (retraining after an edit re-embeds them all):
-        # kept per text, like the query-embedding cache (at most 8192 x 1.5 kB).
-        self._cache: OrderedDict[str, Floats] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        # the query-embedding cache's LRU, of its own (at most 8192 x 1.5 kB).
+        self._cache = QueryCache(CACHED_TEXTS)
 
     def embed(self, texts: Iterable[str], batch: int = 16) -> Floats:
         texts = list(texts)
         out = np.zeros((len(texts), WIDTH), dtype=np.float32)
         missing: dict[str, list[int]] = {}
-        with self._cache_lock:
-            for i, text in enumerate(texts):
-                found = self._cache.get(text)
-                if found is None:
-                    missing.setdefault(text, []).append(i)
-                else:
-                    self._cache.move_to_end(text)
-                    out[i] = found
+        for i, text in enumerate(texts):
+            found = self._cache.get(MODEL_NAME, text)
+            if found is None:
+                missing.setdefault(text, []).append(i)
+            else:
+                out[i] = found
         # Similar lengths together: less padding.
         todo = sorted(missing, key=len)
         for start in range(0, len(todo), batch):
             chosen = todo[start : start + batch]
             vectors = self._forward([self.tokenizer.encode(text) for text in chosen])
-            with self._cache_lock:
-                for text, vector in zip(chosen, vectors, strict=True):
-                    out[missing[text]] = vector
-                    self._cache[text] = vector.copy()  # not a view keeping its batch alive
-                while len(self._cache) > CACHED_TEXTS:
-                    self._cache.popitem(last=False)
+            for text, vector in zip(chosen, vectors, strict=True):
+                out[missing[text]] = self._cache.put(MODEL_NAME, text, vector)  # a copy
         return out
 
     def _forward(self, batch: list[list[int]]) -> Floats:
@@ -448,8 +443,7 @@ def _install(source: Path, target: Path) -> None:
     try:
         with os.fdopen(handle, "wb") as sink, source.open("rb") as copied:
             shutil.copyfileobj(copied, sink, 1 << 20)
-        if hashlib.sha256(Path(temporary).read_bytes()).hexdigest() != SHA256[target.name]:
-            raise EnglishModelError(f"{target.name} changed while it was copied")
+        _read_checked(Path(temporary), target.name)  # as copied, before it is in place
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

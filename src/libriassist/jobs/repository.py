@@ -121,8 +121,7 @@ async def orphaned_cancellations(session: AsyncSession, stale_before: datetime) 
 async def end_orphaned_cancellations(
     session: AsyncSession, stale_before: datetime, now: datetime
 ) -> None:
-    """Jobs asked to cancel whose runner has stopped sending heartbeats: cancelled. (Its
-    first statement writes: in SQLite, a read first would be refused the lock.)"""
+    """Jobs asked to cancel whose runner has stopped sending heartbeats: cancelled."""
     stmt = (
         update(Job)
         .where(_orphaned(stale_before))
