@@ -10,8 +10,6 @@ turn for the write lock (``busy_timeout``) instead of failing with "database is 
 when another writer committed after its first read.
 """
 
-import asyncio
-import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from libriassist.kit import sqlite_driver
+from libriassist.kit import direct_sql, sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -145,21 +143,20 @@ async def write_scope(
         yield session
 
 
-_writer_locks: "weakref.WeakKeyDictionary[Any, dict[asyncio.AbstractEventLoop, asyncio.Lock]]"
-_writer_locks = weakref.WeakKeyDictionary()
-
-
 @asynccontextmanager
 async def _process_writer(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
     bind = maker.kw.get("bind")
-    if bind is None or bind.dialect.name != "sqlite":
-        yield  # PostgreSQL has row locks: writers of different rows never wait
-        return
-    # One lock per engine and event loop (a lock belongs to the loop it was first used in).
-    loop = asyncio.get_running_loop()
-    locks = _writer_locks.setdefault(bind.sync_engine, {})
-    lock = locks.get(loop)
+    lock = direct_sql.writer_lock(bind.sync_engine) if bind is not None else None
     if lock is None:
-        lock = locks[loop] = asyncio.Lock()
+        yield
+        return
     async with lock:
         yield
+
+
+def engine_of(maker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine ``maker``'s sessions are bound to."""
+    bind = maker.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("this session maker is not bound to an engine")
+    return bind

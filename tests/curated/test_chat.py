@@ -11,6 +11,7 @@ from libriassist.chat.models import Message
 from libriassist.curated.models import CuratedAnswer
 from tests.curated.helpers import CURATED, DELIVERY, ask, pin
 from tests.factories import Tenant
+from tests.sql_statements import sql_statements
 from tests.sse import parse_sse
 
 
@@ -115,17 +116,8 @@ async def test_curated_answers_are_seen_at_once_without_a_restart(
     pinned = await pin(client, tenant, **DELIVERY)
     assert (await ask(client, tenant, question)).json()["answer"] == DELIVERY["answer"]
     # With nothing changed, the next message reads no curated rows: the process cached them.
-    statements: list[str] = []
-    engine = app.state.resources.engine.sync_engine
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(app.state.resources.engine) as statements:
         again = (await ask(client, tenant, "Combien de temps prend la livraison ?")).json()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert again["answer"] == DELIVERY["answer"]
     assert statements and not [s for s in statements if "curated_answers" in s]
     await client.patch(

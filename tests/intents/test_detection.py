@@ -165,3 +165,49 @@ async def test_a_tenant_with_english_examples_gets_the_english_voter(
     intents = await loaded(maker, tenant, embedder, counting)
     assert intents.model is not None and not intents.model.reads_english("en")
     assert Counting.loads == 0
+
+
+async def test_a_message_asked_again_keeps_its_verdict_until_the_intents_change(
+    maker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decided: list[str] = []
+    original = detection.decide
+
+    def counting(*args: Any, **kwargs: Any) -> Detection:
+        decided.append(args[3])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(detection, "decide", counting)
+    cache = IntentCache()
+    text = "Do you sell gift cards for birthdays?"
+
+    async def detect(language: str = "en") -> Detection:
+        async with maker() as session:
+            revision = await tenants_service.current_kb_revision(session, tenant.id)
+            return await detection.detect(
+                session, tenant.id, revision, text, language, embedder, cache
+            )
+
+    first = await detect()
+    again = await detect()
+    assert first.intent == again.intent == "general_question"
+    assert decided == [text]  # the second time, the kept verdict
+    assert again.vector is not None  # the search still gets the message's vector
+    await detect("fr")  # another language is another question
+    assert decided == [text, text]
+    await replace_intents(
+        maker,
+        tenant,
+        embedder,
+        [
+            IntentIn(
+                name="gift_cards",
+                examples=["Do you sell gift cards?", "Can I buy a gift card for a friend?"],
+            )
+        ],
+    )
+    changed = await detect()
+    assert len(decided) == 3 and changed.intent == "gift_cards"

@@ -2,15 +2,14 @@
 a change made in this process seen at once, one made elsewhere within the TTL."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, event, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import delete, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
 from libriassist.config import Settings
@@ -21,6 +20,7 @@ from libriassist.main import create_app
 from libriassist.tenants.models import ApiKey, Tenant
 from libriassist.usage_limits.models import TenantQuota, TenantUsage
 from tests.factories import Tenant as Shop
+from tests.sql_statements import sql_statements
 
 CHAT = "/api/v1/chat"
 QUESTION = {"message": "Quels sont les délais de livraison ?"}
@@ -96,20 +96,6 @@ async def test_the_cache_stays_within_its_size() -> None:
         assert len(cache) <= 10
 
 
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_c: Any, _cur: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
-
-
 def reads_of_settings(seen: list[str]) -> list[str]:
     return [
         s
@@ -123,11 +109,11 @@ async def test_a_warm_question_reads_no_settings_row(
     app: FastAPI, client: httpx.AsyncClient, tenant: Shop
 ) -> None:
     engine = app.state.resources.engine
-    with statements(engine) as seen:
+    with sql_statements(engine) as seen:
         first = await client.post(CHAT, json=QUESTION, headers=tenant.widget_headers())
     assert first.status_code == 200
     assert reads_of_settings(seen)  # the first question reads them…
-    with statements(engine) as seen:
+    with sql_statements(engine) as seen:
         again = await client.post(CHAT, json=QUESTION, headers=tenant.widget_headers())
     assert again.status_code == 200 and again.json()["answered_from_kb"]
     assert reads_of_settings(seen) == []  # …the next ones do not

@@ -91,6 +91,9 @@ def ask(page: Page, question: str) -> str:
     replies = page.locator('[data-la="message"][data-role="assistant"]:not([data-greeting])')
     # The new reply, not the last one already there (a second question in a conversation).
     reply = replies.nth(replies.count())
+    # The widget takes a new question once the previous reply's stream has closed, which
+    # may be a moment after that reply showed as done: until then Enter keeps the text.
+    expect(page.locator('[data-la="send"]')).to_be_enabled()
     page.locator('[data-la="input"]').fill(question)
     page.keyboard.press("Enter")
     expect(reply).to_have_attribute("data-state", "done", timeout=30_000)

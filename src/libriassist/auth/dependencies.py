@@ -16,6 +16,7 @@ from libriassist.auth.principal import Principal
 from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.errors import InvalidApiKey, OriginNotAllowed, WrongKeyKind
 from libriassist.kit.cors import allow_origin
+from libriassist.kit.direct_sql import direct_read
 from libriassist.kit.settings_cache import SettingsView, read_revision
 from libriassist.tenants import service as tenants_service
 from libriassist.tenants.models import ApiKey
@@ -48,9 +49,12 @@ async def resolve_principal(
     if not api_key:
         raise InvalidApiKey("Send your key in the X-API-Key header.")
     origin = _request_origin(request)
+    # One small read, on the driver's connection; the key and the tenant then usually come
+    # from memory (the session below then never connects).
+    async with direct_read(resources.engine) as reader:
+        revision = await read_revision(reader)
     async with session_scope(resources.sessionmaker) as session:
-        # One small read; the key and the tenant then usually come from memory.
-        settings = resources.settings_cache.at(await read_revision(session))
+        settings = resources.settings_cache.at(revision)
         principal, touch = await _principal_for(session, api_key.strip(), origin, settings)
     if touch:
         # About once a minute per key, in a short write transaction of its own, before the

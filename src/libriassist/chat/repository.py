@@ -1,9 +1,10 @@
 """All SQL for conversations and messages, scoped to one tenant."""
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Update, bindparam, or_
 
 from libriassist.chat.models import Conversation, Message
 from libriassist.kit.repository import TenantRepository
@@ -17,19 +18,30 @@ class ConversationRepository(TenantRepository[Conversation]):
     ) -> bool:
         """Record a new message's language and time (and the shopper, once logged in);
         False if the conversation is gone."""
-        values: dict[str, Any] = {"language": language, "last_message_at": at, "updated_at": at}
-        stmt = self.update().where(Conversation.id == conversation_id)
+        params: dict[str, Any] = {"id_": conversation_id, "language": language, "at": at}
         if customer_id is not None:
-            values["customer_id"] = customer_id
-            # Checked again here, under the write lock: of two shoppers writing at once in
-            # one anonymous conversation, only the first gets it.
-            owner = Conversation.customer_id
-            stmt = stmt.where(or_(owner.is_(None), owner == customer_id))
-        else:
-            stmt = stmt.where(Conversation.customer_id.is_(None))
-        stmt = stmt.values(**values)
-        result = await self.session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            params["customer"] = customer_id
+        changed = await self.execute_scoped(_touch(customer_id is not None), params)
+        return bool(changed)
+
+
+@cache
+def _touch(shopper: bool) -> Update:
+    stmt = ConversationRepository.scoped_update().where(Conversation.id == bindparam("id_"))
+    values: dict[str, Any] = {
+        "language": bindparam("language"),
+        "last_message_at": bindparam("at"),
+        "updated_at": bindparam("at"),
+    }
+    owner = Conversation.customer_id
+    if shopper:
+        values["customer_id"] = bindparam("customer")
+        # Checked again here, under the write lock: of two shoppers writing at once in one
+        # anonymous conversation, only the first gets it.
+        stmt = stmt.where(or_(owner.is_(None), owner == bindparam("customer")))
+    else:
+        stmt = stmt.where(owner.is_(None))
+    return stmt.values(values)
 
 
 class MessageRepository(TenantRepository[Message]):

@@ -30,13 +30,15 @@ from libriassist.chat.schemas import ChatRequest
 from libriassist.config import Settings
 from libriassist.curated.matching import CuratedCache, CuratedMatch, load_pins
 from libriassist.customers import service as customers_service
-from libriassist.db import session_scope, utcnow, write_scope
+from libriassist.db import engine_of, session_scope, utcnow, write_scope
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
 from libriassist.identity.schemas import Shopper
 from libriassist.intents import service as intents_service
 from libriassist.intents.matching import IntentCache
+from libriassist.kit.direct_sql import direct_transaction
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
+from libriassist.kit.repository import Executor
 from libriassist.kit.secrets import SecretBox, SecretUnreadable
 from libriassist.kit.settings_cache import NO_CACHE, SettingsView
 from libriassist.knowledge import service as knowledge_service
@@ -166,18 +168,23 @@ async def accept_message(
         detected = await intents_service.detect(
             session, tenant_id, tenant.kb_revision, question, language, embedder, intent_cache
         )
+        caps = None
+        if quotas is not None:
+            caps = await usage_service.effective_quotas(session, tenant_id, quotas, cache)
     intent, entities = detected.intent, detected.entities.as_dict()
     new_token = None if conversation else new_secret("st_")
     session_id = conversation.id if conversation else new_id()
     visitor_id, reply_id = new_id(), new_id()
-    period = None
-    async with write_scope(maker) as session:
-        if quotas is not None:
-            period = await usage_service.admit_message(
-                session, tenant_id, quotas, new_session=new_token is not None, now=now, cache=cache
+    customer_id = shopper.customer_id if shopper else None
+
+    async def store(executor: Executor) -> str | None:
+        """The write transaction's statements; the usage period the message counts in."""
+        period = None
+        if caps is not None:
+            period = await usage_service.count_message(
+                executor, tenant_id, caps, new_session=new_token is not None, now=now
             )
-        conversations = ConversationRepository(session, tenant_id)
-        customer_id = shopper.customer_id if shopper else None
+        conversations = ConversationRepository(executor, tenant_id)
         if new_token is not None:
             await conversations.insert_rows(
                 [
@@ -191,15 +198,9 @@ async def accept_message(
             )
         elif not await conversations.touch(session_id, language, utcnow(), customer_id):
             raise ConversationNotFound()  # deleted since it was read
-        if shopper is not None:
-            # A conversation begun anonymously becomes the shopper's when they log in.
-            first = conversation is None or conversation.customer_id is None
-            await customers_service.record_visit(
-                session, tenant_id, shopper, language, new_session=first
-            )
         # One INSERT for both rows (they name the same columns).
         common = {"conversation_id": session_id, "language": language, "intent": intent}
-        await MessageRepository(session, tenant_id).insert_rows(
+        await MessageRepository(executor, tenant_id).insert_rows(
             [
                 {
                     **common,
@@ -219,6 +220,20 @@ async def accept_message(
                 },
             ]
         )
+        return period
+
+    if shopper is None:
+        # Core statements only: on the driver's connection (kit/direct_sql.py).
+        async with direct_transaction(engine_of(maker), write=True) as transaction:
+            period = await store(transaction)
+    else:
+        async with write_scope(maker) as session:
+            period = await store(session)
+            # A conversation begun anonymously becomes the shopper's when they log in.
+            first = conversation is None or conversation.customer_id is None
+            await customers_service.record_visit(
+                session, tenant_id, shopper, language, new_session=first
+            )
     return Accepted(
         session_id=session_id,
         session_token=new_token,
@@ -517,12 +532,12 @@ async def _close_reply(
     # One UPDATE, no read: the write lock is held for as short a time as possible. No row
     # (the tenant or the conversation was deleted meanwhile) is not an error.
     tokens = (values["prompt_tokens"] or 0) + (values["completion_tokens"] or 0)
-    async with write_scope(maker) as session:
-        await MessageRepository(session, tenant_id).close_reply(accepted.reply_id, values)
+    async with direct_transaction(engine_of(maker), write=True) as transaction:
+        await MessageRepository(transaction, tenant_id).close_reply(accepted.reply_id, values)
         if accepted.usage_period is not None:
             # Counted with the reply, even one cut off: the model was paid for it.
             await usage_service.record_tokens(
-                session, tenant_id, tokens, period=accepted.usage_period
+                transaction, tenant_id, tokens, period=accepted.usage_period
             )
     outcome.closed = True
 

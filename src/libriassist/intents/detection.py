@@ -42,6 +42,8 @@ TENANT_MIN_CLOSENESS = 0.88
 # A tenant intent is specific where a built-in one is generic: it wins even when the
 # built-in phrases are this much closer.
 TENANT_MARGIN = 0.03
+# Verdicts kept for messages up to this length (intents.matching.IntentCache.decision).
+MAX_KEPT_TEXT = 500
 # A refiner is asked only below this confidence, and never about a rule's verdict.
 REFINE_BELOW = 0.6
 
@@ -100,12 +102,18 @@ async def detect(
     if builtin is None:  # still being built: wait for it off the event loop
         builtin = await asyncio.to_thread(builtin_model, embedder, cache.cache_dir)
     tenant = await load_intents(session, tenant_id, revision, embedder, cache)
-    if tenant.model is not None and tenant.model.reads_english(language):
-        # The English encoder's few milliseconds of numpy, off the event loop.
-        prediction = await asyncio.to_thread(tenant.predict, vector, text, language)
-    else:
-        prediction = tenant.predict(vector, text, language)
-    detection = decide(builtin, prediction, vector, text, language, entities)
+    # Everything decide() reads: the same key, the same verdict.
+    key = (tenant_id, tenant.revision, tenant.model_id, language, text)
+    detection = cache.decision(key) if len(text) <= MAX_KEPT_TEXT else None
+    if detection is None:
+        if tenant.model is not None and tenant.model.reads_english(language):
+            # The English encoder's few milliseconds of numpy, off the event loop.
+            prediction = await asyncio.to_thread(tenant.predict, vector, text, language)
+        else:
+            prediction = tenant.predict(vector, text, language)
+        detection = decide(builtin, prediction, vector, text, language, entities)
+        if len(text) <= MAX_KEPT_TEXT:
+            cache.keep_decision(key, detection)
     detection = replace(detection, vector=vector)
     if refiner is not None and detection.source != "rule" and detection.confidence < REFINE_BELOW:
         choice = await refiner.refine(text, language, detection)

@@ -9,8 +9,10 @@ of BANKING77. A normal message reads no intent rows.
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +68,7 @@ class IntentCache:
         self.english_model_dir = english_model_dir
         self._max = max_tenants
         self._intents: OrderedDict[str, TenantIntents] = OrderedDict()
+        self._decisions: OrderedDict[Hashable, Any] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "IntentCache":
@@ -94,6 +97,22 @@ class IntentCache:
 
     def __len__(self) -> int:
         return len(self._intents)
+
+    # A message asked before, at the same revision of the tenant's intents, gets the same
+    # verdict: it is kept, like its vector in the query cache (a few hundred microseconds
+    # of classifiers saved on each of the questions visitors ask again and again).
+    MAX_DECISIONS = 4096
+
+    def decision(self, key: Hashable) -> Any:
+        found = self._decisions.get(key)
+        if found is not None:
+            self._decisions.move_to_end(key)
+        return found
+
+    def keep_decision(self, key: Hashable, value: Any) -> None:
+        self._decisions[key] = value
+        while len(self._decisions) > self.MAX_DECISIONS:
+            self._decisions.popitem(last=False)
 
 
 async def load_intents(

@@ -8,7 +8,7 @@ greps for it); only ``platform`` reads across tenants.
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import (
     Delete,
@@ -29,13 +29,27 @@ from libriassist.kit.ids import is_id
 ModelT = TypeVar("ModelT")
 
 
+class Executor(Protocol):
+    """What runs a Core statement: an ``AsyncSession``, or a ``DirectTransaction``
+    (kit/direct_sql.py) for the statements every chat message runs. Both results have
+    ``rowcount``, ``first()`` and ``scalar()``."""
+
+    async def execute(self, statement: Any, params: Any = None, /) -> Any: ...
+
+    def get_bind(self) -> Any: ...
+
+
 class TenantRepository(Generic[ModelT]):
     model: ClassVar[type[Any]]
 
-    def __init__(self, session: AsyncSession, tenant_id: str) -> None:
+    def __init__(self, session: "AsyncSession | Executor", tenant_id: str) -> None:
+        """``session``: an ``AsyncSession``, or a ``DirectTransaction`` for the methods
+        that run Core statements only (``insert_rows``, ``update_row``, the ones built on
+        ``scoped_update``/``scoped_select``): the others need the session's ORM."""
         if not tenant_id:
             raise ValueError("a tenant-scoped repository needs a tenant id")
-        self.session = session
+        self.executor: Executor = session
+        self.session = cast(AsyncSession, session)
         self.tenant_id = tenant_id
 
     def select(self, *columns: Any) -> Select[Any]:
@@ -57,11 +71,13 @@ class TenantRepository(Generic[ModelT]):
     # statement and flushing rows through the unit of work cost more CPU than SQLite
     # takes to run them (a quoted answer's two writes: 7 ms of CPU against 3.5 ms).
 
+    # They run on an AsyncSession or on a DirectTransaction (kit/direct_sql.py).
+
     async def insert_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """INSERT ``rows`` (dicts with the same keys; unset columns take their defaults)
         into this repository's table, for this tenant, in one statement."""
         values = [{**row, "tenant_id": self.tenant_id} for row in rows]
-        await self.session.execute(_insert_into(self.model.__table__), values)
+        await self.executor.execute(_insert_into(self.model.__table__), values)
 
     async def update_row(self, row_id: str, values: Mapping[str, Any]) -> int:
         """UPDATE one row of this tenant by id, with a statement built once per set of
@@ -69,9 +85,29 @@ class TenantRepository(Generic[ModelT]):
         if "tenant_id" in values or "id" in values:
             raise ValueError("update_row changes neither a row's id nor its tenant")
         stmt = _update_by_id(self.model.__table__, tuple(values))
-        params = {**values, _TENANT_PARAM: self.tenant_id, _ID_PARAM: row_id}
-        result = await self.session.execute(stmt, params)
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return await self.execute_scoped(stmt, {**values, _ID_PARAM: row_id})
+
+    @classmethod
+    def scoped_update(cls) -> Update:
+        """``update()`` with the tenant as a parameter: a statement to build once (with
+        ``bindparam`` for the rest, kept by the caller) and run with ``execute_scoped``."""
+        return _scoped_update(cls.model.__table__)
+
+    @classmethod
+    def scoped_select(cls, *columns: Any) -> Select[Any]:
+        """``select(*columns)`` of this table with the tenant as a parameter, to build
+        once and run with ``first_scoped``."""
+        return select(*columns).where(cls.model.__table__.c.tenant_id == bindparam(_TENANT_PARAM))
+
+    async def execute_scoped(self, stmt: Any, params: Mapping[str, Any]) -> int:
+        """Run a statement built on ``scoped_update`` for this tenant: the rows changed."""
+        result = await self.executor.execute(stmt, {**params, _TENANT_PARAM: self.tenant_id})
+        return int(result.rowcount)
+
+    async def first_scoped(self, stmt: Any, params: Mapping[str, Any]) -> Any:
+        """The first row of a statement built on ``scoped_select``, or None."""
+        result = await self.executor.execute(stmt, {**params, _TENANT_PARAM: self.tenant_id})
+        return result.first()
 
     async def get(self, row_id: str) -> ModelT | None:
         if not is_id(row_id):
@@ -90,9 +126,14 @@ def _insert_into(table: Table) -> Insert:
 
 
 @cache
+def _scoped_update(table: Table) -> Update:
+    return update(table).where(table.c.tenant_id == bindparam(_TENANT_PARAM))
+
+
+@cache
 def _update_by_id(table: Table, columns: tuple[str, ...]) -> Update:
     return (
-        update(table)
-        .where(table.c.tenant_id == bindparam(_TENANT_PARAM), table.c.id == bindparam(_ID_PARAM))
+        _scoped_update(table)
+        .where(table.c.id == bindparam(_ID_PARAM))
         .values({column: bindparam(column) for column in columns})
     )

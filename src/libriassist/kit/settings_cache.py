@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libriassist.db import Base
+from libriassist.kit.repository import Executor
 
 T = TypeVar("T")
 
@@ -45,10 +46,11 @@ _revision_table = SettingsRevision.__table__
 _READ_REVISION = select(_revision_table.c.revision).where(_revision_table.c.id == 1)
 
 
-async def read_revision(session: AsyncSession) -> int | None:
-    """The current revision; None if its row is missing (then nothing is cached)."""
-    value: int | None = (await session.execute(_READ_REVISION)).scalar_one_or_none()
-    return value
+async def read_revision(executor: "AsyncSession | Executor") -> int | None:
+    """The current revision; None if its row is missing (then nothing is cached). Every
+    request reads it: on a ``DirectTransaction`` (kit/direct_sql.py) it costs least."""
+    value = (await executor.execute(_READ_REVISION)).scalar()
+    return None if value is None else int(value)
 
 
 class SettingsCache:

@@ -3,9 +3,9 @@ database, never read-modify-write in Python, so concurrent workers never lose a 
 
 from collections.abc import Mapping
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Insert, Table, and_, bindparam
+from sqlalchemy import BigInteger, Insert, Select, Table, and_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from libriassist.db import utcnow
@@ -36,7 +36,7 @@ class UsageRepository(TenantRepository[TenantUsage]):
         database evaluates it under the row lock). False when a condition stopped it. A
         new row is not checked: callers refuse a cap of 0 first."""
         room = room or {}
-        dialect = self.session.get_bind().dialect.name
+        dialect = self.executor.get_bind().dialect.name
         stmt = _upsert(dialect, tuple(sorted(amounts)), tuple(sorted(room)))
         now = utcnow()
         params: dict[str, object] = {
@@ -49,8 +49,20 @@ class UsageRepository(TenantRepository[TenantUsage]):
             **{f"needed_{name}": needed for name, (needed, _) in room.items()},
             **{f"cap_{name}": cap for name, (_, cap) in room.items()},
         }
-        result = await self.session.execute(stmt, params)
+        result = await self.executor.execute(stmt, params)
         return bool(getattr(result, "rowcount", 0))
+
+    async def counters(self, period: str) -> tuple[int, int, int] | None:
+        """The period's (messages, sessions, tokens), or None before its first count."""
+        row = await self.first_scoped(_counters(), {"period": period})
+        return None if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+
+@cache
+def _counters() -> Select[Any]:
+    columns = [TenantUsage.__table__.c[name] for name in COUNTERS]
+    stmt = UsageRepository.scoped_select(*columns)
+    return stmt.where(TenantUsage.__table__.c.period == bindparam("period"))
 
 
 @cache

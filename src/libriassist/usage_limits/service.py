@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from libriassist.config import Settings
 from libriassist.db import utcnow
+from libriassist.kit.repository import Executor
 from libriassist.kit.settings_cache import NO_CACHE, SettingsView
 from libriassist.usage_limits.errors import QuotaExceeded
 from libriassist.usage_limits.models import TenantQuota
@@ -96,14 +97,27 @@ async def admit_message(
     now: datetime | None = None,
     cache: SettingsView = NO_CACHE,
 ) -> str:
+    """``count_message`` against the tenant's quotas as they are now."""
+    quotas = await effective_quotas(session, tenant_id, settings, cache)
+    return await count_message(session, tenant_id, quotas, new_session=new_session, now=now)
+
+
+async def count_message(
+    executor: Executor,
+    tenant_id: str,
+    quotas: Quotas,
+    *,
+    new_session: bool,
+    now: datetime | None = None,
+) -> str:
     """Counts one visitor message (and a session when it starts a conversation), or
     raises ``QuotaExceeded`` counting nothing. The check and the increment are one
     conditional UPDATE, so concurrent workers cannot both take the last unit. Returns
-    the period it was counted in."""
+    the period it was counted in. ``executor``: the write transaction that stores the
+    message (a session or a ``DirectTransaction``); ``quotas``: ``effective_quotas``."""
     now = now or utcnow()
     period = period_of(now)
-    usage = UsageRepository(session, tenant_id)
-    quotas = await effective_quotas(session, tenant_id, settings, cache)
+    usage = UsageRepository(executor, tenant_id)
     room: dict[str, tuple[int, int]] = {}  # counter: (needed, cap)
     if quotas.messages is not None:
         room["messages"] = (1, quotas.messages)
@@ -122,18 +136,18 @@ async def admit_message(
     for _ in range(3):
         if await usage.add_to(period, room=room, messages=1, sessions=int(new_session)):
             return period
-        row = await usage.of_period(period)
-        assert row is not None
-        for counter in checked:
-            limit, used = quotas.of(counter), getattr(row, counter)
-            if limit is not None and used >= limit:
+        counters = await usage.counters(period)
+        assert counters is not None
+        for counter, used in zip(COUNTERS, counters, strict=True):
+            limit = quotas.of(counter)
+            if counter in checked and limit is not None and used >= limit:
                 raise QuotaExceeded(counter, limit, used, period, period_bounds(period)[1], now)
         # Nothing spent after all: a concurrent message was given back meanwhile.
     raise QuotaExceeded("messages", quotas.messages or 0, 0, period, period_bounds(period)[1], now)
 
 
 async def record_tokens(
-    session: AsyncSession,
+    session: AsyncSession | Executor,
     tenant_id: str,
     tokens: int,
     now: datetime | None = None,

@@ -1,0 +1,263 @@
+"""The few statements every chat message runs, sent on the database driver's own connection.
+
+A visitor's message costs three small transactions (read the settings revision; store the
+question and its empty reply; close the reply). Through an ORM session, most of their CPU
+was SQLAlchemy's own: the session, the execution context, a greenlet switch per call. A
+transaction storing a question took 0.56 ms of the event loop's time that way, 0.1 ms here,
+where the answer's whole budget is a few milliseconds.
+
+What stays SQLAlchemy's: the statements (Core ``insert``/``update``/``select``, built once
+and kept, like ``kit/repository.py``'s), compiled by the engine's dialect, with its bind
+processors (dates, JSON, booleans are stored exactly as an ORM session stores them) and
+the columns' Python defaults; the connection pool (checkout, pre-ping, return). What is
+direct: running the compiled SQL on the driver's connection (the project's SQLite driver,
+``kit/sqlite_driver.py``, or asyncpg) and the transaction around it.
+
+Only for statements built once: each distinct statement object is compiled on first use
+and kept, so a statement rebuilt per call would be compiled per call. Results are the
+driver's rows, without type conversion: read plain values (numbers, text).
+"""
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.util import greenlet_spawn
+
+from libriassist.kit import sqlite_driver
+
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DirectResult:
+    rowcount: int
+    rows: list[Any]
+
+    def first(self) -> Any:
+        """The first row (a tuple; asyncpg: a record), or None."""
+        return self.rows[0] if self.rows else None
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None without a row."""
+        return self.rows[0][0] if self.rows else None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    # For each positional parameter: its name, how to make its value when the caller
+    # gives none (a column default, a constant of the statement; None: required), and
+    # the dialect's conversion of the value (None: as it is).
+    slots: tuple[tuple[str, Callable[[], Any] | None, Callable[[Any], Any] | None], ...]
+    returns_rows: bool
+
+    def values(self, params: Params) -> tuple[Any, ...]:
+        out = []
+        for name, default, process in self.slots:
+            if name in params:
+                value = params[name]
+            elif default is not None:
+                value = default()
+            else:
+                raise KeyError(f"no value for the statement's parameter {name!r}")
+            out.append(process(value) if process is not None else value)
+        return tuple(out)
+
+
+# statement -> {(dialect name, parameter names): compiled}; a statement that goes away
+# takes its compiled forms with it.
+_compiled: "weakref.WeakKeyDictionary[ClauseElement, dict[Any, _Compiled]]"
+_compiled = weakref.WeakKeyDictionary()
+
+
+def compile_statement(statement: ClauseElement, dialect: Dialect, keys: Sequence[str]) -> _Compiled:
+    """``statement`` as ``dialect`` runs it with parameters named ``keys``, compiled once."""
+    forms = _compiled.setdefault(statement, {})
+    key = (dialect.name, tuple(sorted(keys)))
+    found = forms.get(key)
+    if found is None:
+        found = forms[key] = _compile(statement, dialect, list(key[1]))
+    return found
+
+
+def _compile(statement: ClauseElement, dialect: Dialect, keys: list[str]) -> _Compiled:
+    compiled: Any = statement.compile(dialect=dialect, column_keys=keys)
+    if compiled.positiontup is None:
+        raise ValueError(f"{dialect.name}: a positional paramstyle is needed")
+    if compiled.returning or getattr(compiled, "postfetch", None):
+        raise ValueError("RETURNING and server-side defaults to fetch are not supported")
+    # Python-side defaults of the columns the caller leaves out (created_at and the like),
+    # made per row, as the ORM's execution context makes them.
+    defaults: dict[str, Callable[[], Any]] = {}
+    for column in getattr(compiled, "insert_prefetch", ()):
+        defaults[column.key] = _default_maker(column.default)
+    for column in getattr(compiled, "update_prefetch", ()):
+        defaults[column.key] = _default_maker(column.onupdate)
+    slots = []
+    for name in compiled.positiontup:
+        bind = compiled.binds[name]
+        if bind.expanding or bind.callable is not None:
+            raise ValueError(f"parameter {name!r}: expanding or callable binds are not supported")
+        default = defaults.get(name)
+        if default is None and name not in keys and bind.value is not None:
+            constant = bind.value
+            default = lambda constant=constant: constant  # noqa: E731
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        slots.append((name, default, process))
+    return _Compiled(compiled.string, tuple(slots), bool(getattr(statement, "is_select", False)))
+
+
+def _default_maker(default: Any) -> Callable[[], Any]:
+    if default is None:
+        raise ValueError("a prefetched column has no default")
+    if default.is_scalar:
+        value = default.arg
+        return lambda: value
+    if default.is_callable:
+        # SQLAlchemy wraps a default that takes no argument so that it takes the
+        # execution context: the models' defaults (utcnow and the like) use none.
+        function = default.arg
+        return lambda: function(None)
+    raise ValueError(f"unsupported column default: {default!r}")
+
+
+class DirectTransaction:
+    """``execute(statement, params)`` on one driver connection, in one transaction (or
+    none, for a single read)."""
+
+    def __init__(self, engine: Engine, driver: Any) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect
+        self._driver = driver
+        self._sqlite = isinstance(driver, sqlite_driver.Connection)
+
+    def get_bind(self) -> Engine:
+        """The engine (its ``dialect`` tells which database): as ``AsyncSession.get_bind``."""
+        return self._engine
+
+    async def execute(
+        self, statement: Any, params: Params | Sequence[Params] | None = None
+    ) -> DirectResult:
+        """Run ``statement`` once with ``params`` (a dict), or once per dict of a list (all
+        with the same keys). The number of rows changed, and the rows read if any."""
+        many = isinstance(params, Sequence)
+        batch: Sequence[Params] = params if many else [params or {}]  # type: ignore[assignment, list-item]
+        if not batch:
+            return DirectResult(0, [])
+        compiled = compile_statement(statement, self._dialect, list(batch[0]))
+        values = [compiled.values(p) for p in batch]
+        if self._sqlite:
+            if len(values) > 1:
+                _, rowcount, _, rows = await self._driver.run_statement(compiled.sql, values, True)
+            else:
+                _, rowcount, _, rows = await self._driver.run_statement(
+                    compiled.sql, values[0], False
+                )
+            return DirectResult(rowcount, rows)
+        if len(values) > 1:
+            await self._driver.executemany(compiled.sql, values)
+            return DirectResult(len(values), [])
+        if compiled.returns_rows:
+            records = await self._driver.fetch(compiled.sql, *values[0])
+            return DirectResult(len(records), list(records))
+        status: str = await self._driver.execute(compiled.sql, *values[0])
+        # asyncpg gives the command's tag: "INSERT 0 1", "UPDATE 3", "DELETE 0".
+        count = status.rsplit(" ", 1)[-1]
+        return DirectResult(int(count) if count.isdigit() else -1, [])
+
+
+@asynccontextmanager
+async def direct_transaction(
+    engine: AsyncEngine, *, write: bool = False
+) -> AsyncIterator[DirectTransaction]:
+    """A transaction on a pooled connection: committed when the block succeeds, rolled back
+    otherwise. ``write``: it will write (SQLite: ``BEGIN IMMEDIATE``, after this process's
+    other writers, as ``db.write_scope``)."""
+    async with _writer_turn(engine, write), _checkout(engine) as lease:
+        driver = lease.driver
+        if isinstance(driver, sqlite_driver.Connection):
+            # Sent with the first statement; nothing to end when no statement ran.
+            driver.begin_with_next_statement("BEGIN IMMEDIATE" if write else "BEGIN")
+            end: Any = driver
+        else:
+            end = driver.transaction()
+            await end.start()
+        try:
+            yield DirectTransaction(lease.engine, driver)
+        except BaseException:
+            try:
+                await end.rollback()
+            except BaseException:
+                lease.broken = True
+                raise
+            raise
+        await end.commit()
+
+
+@asynccontextmanager
+async def direct_read(engine: AsyncEngine) -> AsyncIterator[DirectTransaction]:
+    """A pooled connection for reads outside any transaction (each statement on its own)."""
+    async with _checkout(engine) as lease:
+        yield DirectTransaction(lease.engine, lease.driver)
+
+
+@dataclass
+class _Lease:
+    engine: Engine
+    driver: Any
+    broken: bool = False
+
+
+@asynccontextmanager
+async def _checkout(engine: AsyncEngine) -> AsyncIterator[_Lease]:
+    sync_engine = engine.sync_engine
+    fairy = await greenlet_spawn(sync_engine.pool.connect)
+    lease = _Lease(sync_engine, fairy.driver_connection)
+    try:
+        yield lease
+    except BaseException as exc:
+        # Cancelled mid-call (or its rollback failed): whatever state the connection is
+        # in, it is not given to the next user. The pool opens a new one.
+        if not isinstance(exc, Exception):
+            lease.broken = True
+        raise
+    finally:
+        if lease.broken:
+            await greenlet_spawn(fairy.invalidate)
+        await greenlet_spawn(fairy.close)
+
+
+# SQLite: this process's writers wait their turn here, without a time limit, rather than
+# in SQLite's busy handler (see db.write_scope, which shares these locks).
+_writer_locks: "weakref.WeakKeyDictionary[Any, dict[asyncio.AbstractEventLoop, asyncio.Lock]]"
+_writer_locks = weakref.WeakKeyDictionary()
+
+
+def writer_lock(sync_engine: Engine) -> asyncio.Lock | None:
+    """This process's writers' lock for ``sync_engine`` in the running loop (SQLite only)."""
+    if sync_engine.dialect.name != "sqlite":
+        return None  # PostgreSQL has row locks: writers of different rows never wait
+    # One lock per engine and event loop (a lock belongs to the loop it was first used in).
+    loop = asyncio.get_running_loop()
+    locks = _writer_locks.setdefault(sync_engine, {})
+    lock = locks.get(loop)
+    if lock is None:
+        lock = locks[loop] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def _writer_turn(engine: AsyncEngine, write: bool) -> AsyncIterator[None]:
+    lock = writer_lock(engine.sync_engine) if write else None
+    if lock is None:
+        yield
+        return
+    async with lock:
+        yield
