@@ -11,7 +11,9 @@ token at once) in a subprocess. Every question has been asked once before the cl
 starts: the query cache is warm, as in the answering bench's warm points.
 
 It prints the CPU time of the event loop's thread and of the whole process per answer
-(the median of five rounds), for the quoted and the model reply. A quick way to tell
+(the median of five rounds), for the quoted and the model reply; with ``--burst N``, also
+how long the first ``delta`` takes when N questions arrive at once (the answering bench's
+10-stream p95 is decided by such bursts). A quick way to tell
 whether a change to the answering path makes a warm answer cheaper: the answering
 bench's 10-stream figures are mostly this number times ten, plus the machine's noise.
 """
@@ -64,6 +66,7 @@ class Call:
         sent = False
         chunks: list[bytes] = []
         finished = asyncio.Event()
+        self.first_delta: float | None = None
 
         async def receive() -> dict[str, Any]:
             nonlocal sent
@@ -78,6 +81,8 @@ class Call:
                 raise RuntimeError(f"HTTP {message['status']}")
             if message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if self.first_delta is None and b"event: delta" in chunks[-1]:
+                    self.first_delta = time.perf_counter()
                 if not message.get("more_body"):
                     finished.set()
 
@@ -151,6 +156,23 @@ async def measure(args: argparse.Namespace, data_dir: Path, keys: Any, model_url
                 f" {wall:5.2f} ms wall per answer",
                 flush=True,
             )
+        if args.burst:
+            for label, batch in calls.items():
+                waits: list[float] = []
+                for round_ in range(args.requests // args.burst):
+                    # Distinct questions in a burst (a Call notes its own first delta).
+                    first = round_ * args.burst
+                    group = [batch[(first + i) % len(batch)] for i in range(args.burst)]
+                    started = time.perf_counter()
+                    await asyncio.gather(*(c() for c in group))
+                    waits += [((c.first_delta or started) - started) * 1000 for c in group]
+                waits.sort()
+                p50, p95 = waits[len(waits) // 2], waits[int(len(waits) * 0.95)]
+                print(
+                    f"{label:13}: bursts of {args.burst}, first delta after p50 {p50:5.1f} ms,"
+                    f" p95 {p95:5.1f} ms",
+                    flush=True,
+                )
         if args.cprofile:
             for label, batch in calls.items():
                 profiler = cProfile.Profile(time.thread_time)
@@ -169,6 +191,7 @@ async def measure(args: argparse.Namespace, data_dir: Path, keys: Any, model_url
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="answers per kind")
+    parser.add_argument("--burst", type=int, default=0, help="then bursts of this many")
     parser.add_argument("--cprofile", action="store_true", help="then profile each kind")
     parser.add_argument("--top", type=int, default=30, help="functions shown by --cprofile")
     parser.add_argument("--only", choices=("quoted", "model"), help="one kind of reply")

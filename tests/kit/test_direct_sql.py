@@ -6,6 +6,7 @@ Against both engines (SQLite file and PostgreSQL), with the product's migrated s
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, insert, select, text
@@ -14,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libriassist.chat.models import Message
 from libriassist.chat.repository import ConversationRepository, MessageRepository
 from libriassist.db import engine_of, session_scope, write_scope
-from libriassist.kit.direct_sql import compile_statement, direct_read, direct_transaction
+from libriassist.kit import sqlite_driver
+from libriassist.kit.direct_sql import (
+    compile_statement,
+    direct_read,
+    direct_transaction,
+    write_in_one_trip,
+)
 from libriassist.kit.ids import new_id
 from libriassist.kit.settings_cache import read_revision
 from libriassist.usage_limits import service as usage_service
@@ -208,3 +215,71 @@ def test_statements_it_cannot_run_as_an_orm_session_would_are_refused(
     # A statement is compiled once per dialect and set of parameters.
     stmt = select(table.c.id).where(table.c.id == bindparam("x"))
     assert compile_statement(stmt, dialect, ["x"]) is compile_statement(stmt, dialect, ["x"])
+
+
+async def test_a_write_goes_in_one_trip_and_step_by_step_when_a_row_is_missing(
+    maker: async_sessionmaker[AsyncSession], tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = engine_of(maker)
+    trips: list[str] = []
+    original = sqlite_driver.Connection._execute
+
+    async def counting(self: sqlite_driver.Connection, fn: Any, *args: Any) -> Any:
+        trips.append(getattr(fn, "__name__", "?"))
+        return await original(self, fn, *args)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(sqlite_driver.Connection, "_execute", counting)
+    runs: list[str] = []
+
+    async def store(executor: Any) -> str:
+        runs.append(type(executor).__name__)
+        conversation_id = await _conversation(executor, tenant.id)
+        await MessageRepository(executor, tenant.id).insert_rows([_reply(conversation_id)])
+        return conversation_id
+
+    stored = await write_in_one_trip(engine, store)
+    assert len(runs) == 1
+    if engine.dialect.name == "sqlite":
+        assert trips == ["_run_transaction"]  # BEGIN, both INSERTs and COMMIT at once
+    async with session_scope(maker) as session:
+        assert await ConversationRepository(session, tenant.id).get(stored) is not None
+
+    # A conversation deleted meanwhile: its update changes no row, so the whole write is
+    # undone and redone in steps, where the code sees the count and refuses.
+    async with session_scope(maker) as session:
+        await session.execute(text("DELETE FROM conversations"))
+    inserted: list[str] = []
+
+    async def follow_up(executor: Any) -> None:
+        runs.append(type(executor).__name__)
+        message = _reply(stored)
+        inserted.append(str(message["id"]))
+        if not await ConversationRepository(executor, tenant.id).touch(stored, "fr", MID_MARCH):
+            raise LookupError("conversation gone")
+        await MessageRepository(executor, tenant.id).insert_rows([message])
+
+    runs.clear()
+    with pytest.raises(LookupError):
+        await write_in_one_trip(engine, follow_up)
+    assert runs == ["_Collected", "DirectTransaction"]
+    async with session_scope(maker) as session:
+        assert await MessageRepository(session, tenant.id).get(inserted[0]) is None
+    assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_a_counter_at_its_cap_is_refused_through_the_steps(
+    maker: async_sessionmaker[AsyncSession], tenant: Tenant
+) -> None:
+    engine = engine_of(maker)
+    quotas = Quotas(messages=1)
+
+    async def count(executor: Any) -> str:
+        return await usage_service.count_message(
+            executor, tenant.id, quotas, new_session=False, now=MID_MARCH
+        )
+
+    period = await write_in_one_trip(engine, count)
+    with pytest.raises(QuotaExceeded):
+        await write_in_one_trip(engine, count)
+    async with session_scope(maker) as session:
+        assert await UsageRepository(session, tenant.id).counters(period) == (1, 0, 0)

@@ -35,7 +35,7 @@ from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, T
 from libriassist.identity.schemas import Shopper
 from libriassist.intents import service as intents_service
 from libriassist.intents.matching import IntentCache
-from libriassist.kit.direct_sql import direct_transaction
+from libriassist.kit.direct_sql import write_in_one_trip
 from libriassist.kit.ids import hash_secret, new_id, new_secret
 from libriassist.kit.language import detect_language
 from libriassist.kit.repository import Executor
@@ -223,9 +223,8 @@ async def accept_message(
         return period
 
     if shopper is None:
-        # Core statements only: on the driver's connection (kit/direct_sql.py).
-        async with direct_transaction(engine_of(maker), write=True) as transaction:
-            period = await store(transaction)
+        # Core statements only: on the driver's connection, in one trip (kit/direct_sql.py).
+        period = await write_in_one_trip(engine_of(maker), store)
     else:
         async with write_scope(maker) as session:
             period = await store(session)
@@ -532,13 +531,16 @@ async def _close_reply(
     # One UPDATE, no read: the write lock is held for as short a time as possible. No row
     # (the tenant or the conversation was deleted meanwhile) is not an error.
     tokens = (values["prompt_tokens"] or 0) + (values["completion_tokens"] or 0)
-    async with direct_transaction(engine_of(maker), write=True) as transaction:
-        await MessageRepository(transaction, tenant_id).close_reply(accepted.reply_id, values)
+
+    async def close(executor: Executor) -> None:
+        await MessageRepository(executor, tenant_id).close_reply(accepted.reply_id, values)
         if accepted.usage_period is not None:
             # Counted with the reply, even one cut off: the model was paid for it.
             await usage_service.record_tokens(
-                transaction, tenant_id, tokens, period=accepted.usage_period
+                executor, tenant_id, tokens, period=accepted.usage_period
             )
+
+    await write_in_one_trip(engine_of(maker), close)
     outcome.closed = True
 
 

@@ -20,10 +20,10 @@ driver's rows, without type conversion: read plain values (numbers, text).
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -33,6 +33,7 @@ from sqlalchemy.util import greenlet_spawn
 from libriassist.kit import sqlite_driver
 
 Params = Mapping[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,88 @@ async def direct_transaction(
                 raise
             raise
         await end.commit()
+
+
+class NotAsAssumed(Exception):
+    """A statement of a one-trip write changed no row (or was a read): redo it in steps."""
+
+
+class _Collected:
+    """An executor that sends nothing: it notes each statement (DML only), answers as if
+    it changed its rows, and ``write_in_one_trip`` runs them all at the end."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.steps: list[tuple[str, Any, bool, int]] = []
+
+    def get_bind(self) -> Engine:
+        return self._engine
+
+    async def execute(
+        self, statement: Any, params: Params | Sequence[Params] | None = None
+    ) -> DirectResult:
+        if getattr(statement, "is_select", False):
+            raise NotAsAssumed("a read needs its answer at once")
+        many = isinstance(params, Sequence)
+        batch: Sequence[Params] = params if many else [params or {}]  # type: ignore[assignment, list-item]
+        compiled = compile_statement(statement, self._engine.dialect, list(batch[0]))
+        values = [compiled.values(p) for p in batch]
+        if len(values) > 1:
+            self.steps.append((compiled.sql, values, True, len(values)))
+        elif values:
+            self.steps.append((compiled.sql, values[0], False, 1))
+        return DirectResult(len(values), [])
+
+
+async def write_in_one_trip(engine: AsyncEngine, work: Callable[[Any], Awaitable[T]]) -> T:
+    """``await work(executor)`` as one write transaction, sent at once: on SQLite, one
+    trip to the connection's thread, so the write lock is held for no more than that.
+
+    ``work`` runs first against an executor that only notes its statements and answers
+    as if each changed its rows (an insert, an update of a row that is there, a counter
+    with room left: the usual case). If one then changes no row, nothing is kept, and
+    ``work`` runs again in a ``direct_transaction``, step by step, where it sees the real
+    counts (and raises, or goes on, as it decides). So ``work`` must only send statements
+    (Core DML; a read makes it go step by step) and may run twice."""
+    collected = _Collected(engine.sync_engine)
+    try:
+        result = await work(collected)
+        if await _run_all(engine, collected.steps):
+            return result
+    except NotAsAssumed:
+        pass
+    async with direct_transaction(engine, write=True) as transaction:
+        return await work(transaction)
+
+
+async def _run_all(engine: AsyncEngine, steps: list[tuple[str, Any, bool, int]]) -> bool:
+    if not steps:
+        return True
+    async with _writer_turn(engine, True), _checkout(engine) as lease:
+        driver = lease.driver
+        if isinstance(driver, sqlite_driver.Connection):
+            return await driver.run_transaction("BEGIN IMMEDIATE", steps) is not None
+        transaction = driver.transaction()
+        await transaction.start()
+        try:
+            for sql, values, many, least in steps:
+                if many:
+                    await driver.executemany(sql, values)
+                    continue
+                status: str = await driver.execute(sql, *values)
+                count = status.rsplit(" ", 1)[-1]
+                if count.isdigit() and int(count) < least:
+                    await transaction.rollback()
+                    return False
+        except BaseException:
+            try:
+                await transaction.rollback()
+            except BaseException:
+                lease.broken = True
+                raise
+            raise
+        await transaction.commit()
+        return True
 
 
 @asynccontextmanager

@@ -91,6 +91,40 @@ class Connection(aiosqlite.Connection):
         )
         return result
 
+    async def run_transaction(
+        self, begin: str, steps: Sequence[tuple[str, Any, bool, int]]
+    ) -> list[int] | None:
+        """A whole write transaction in one trip: ``begin``, each ``(sql, parameters,
+        many, least)`` step, ``COMMIT``. A step that changes fewer than ``least`` rows
+        rolls everything back: None. Any error rolls back too, and is raised."""
+        if self.pending_begin is not None:
+            raise sqlite3.OperationalError("a transaction is already open")
+        result: list[int] | None = await self._execute(  # type: ignore[no-untyped-call]
+            _run_transaction, self._conn, begin, steps
+        )
+        return result
+
+
+def _run_transaction(
+    db: sqlite3.Connection, begin: str, steps: Sequence[tuple[str, Any, bool, int]]
+) -> list[int] | None:
+    db.execute(begin)
+    try:
+        counts = []
+        for sql, parameters, many, least in steps:
+            cursor = db.executemany(sql, parameters) if many else db.execute(sql, parameters)
+            counts.append(cursor.rowcount)
+            cursor.close()
+            if cursor.rowcount < least:
+                db.rollback()
+                return None
+        db.commit()
+        return counts
+    except BaseException:
+        if db.in_transaction:
+            db.rollback()
+        raise
+
 
 def _run(
     db: sqlite3.Connection, begin: str | None, sql: str, parameters: Any, many: bool
