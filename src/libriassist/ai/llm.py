@@ -297,7 +297,11 @@ class ReplyStream:
         # six times what the whole rest of a chunk's way costs, and a reply has hundreds.
         opened = client.chat.completions.with_streaming_response.create(
             model=config.model,
-            messages=openai_messages(self.messages),
+            # The messages go as they are, in the SDK's extra_body (which wins over the
+            # named field): plain role/content strings, which the SDK's params transform
+            # would walk field by field to change nothing, 70 µs of CPU per message.
+            messages=[],
+            extra_body={"messages": openai_messages(self.messages)},
             temperature=config.temperature,
             max_tokens=config.max_tokens,
             stream=True,

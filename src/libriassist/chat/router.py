@@ -119,8 +119,17 @@ async def chat(
 
         async def stream() -> AsyncIterator[bytes]:
             yield sse_event("meta", meta)
+            held = b""
             async for event in events:
-                yield sse_event(event.name, event.data)
+                frame = sse_event(event.name, event.data)
+                if event.name == "sources":
+                    # "done" comes right after: both in one write to the socket.
+                    held = frame
+                    continue
+                yield held + frame
+                held = b""
+            if held:
+                yield held
 
         rate_headers = rate_limit.headers() if rate_limit else {}
         return StreamingResponse(
