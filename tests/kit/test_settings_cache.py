@@ -57,6 +57,59 @@ async def test_a_read_that_began_before_a_change_is_not_kept() -> None:
     assert cache.revision == 2
 
 
+async def test_requests_that_miss_together_share_one_read() -> None:
+    cache = SettingsCache(60)
+    reads: list[str] = []
+    release = asyncio.Event()
+
+    async def read(value: str = "row") -> str:
+        reads.append(value)
+        await release.wait()
+        return value
+
+    burst = [asyncio.create_task(cache.at(1).get("tenant", "t1", read)) for _ in range(10)]
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(*burst) == ["row"] * 10
+    assert reads == ["row"]  # one read for the ten
+    # A first read that fails (or is not kept) leaves the others to read for themselves.
+    release.clear()
+    failures = 0
+
+    async def failing() -> str:
+        nonlocal failures
+        failures += 1
+        await release.wait()
+        raise RuntimeError("the database went away")
+
+    first = asyncio.create_task(cache.at(1).get("tenant", "t2", failing))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(cache.at(1).get("tenant", "t2", lambda: read("own")))
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(RuntimeError):
+        await first
+    assert await second == "own" and failures == 1
+
+
+async def test_a_burst_records_a_keys_last_use_once(
+    client: httpx.AsyncClient, tenant: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from libriassist.tenants import service as tenants_service
+
+    writes: list[str] = []
+    original = tenants_service.record_use
+
+    async def counting(session: AsyncSession, key: ApiKey) -> None:
+        writes.append(key.id)
+        await original(session, key)
+
+    monkeypatch.setattr(tenants_service, "record_use", counting)
+    burst = [client.post(CHAT, json=QUESTION, headers=tenant.widget_headers()) for _ in range(8)]
+    assert all(r.is_success for r in await asyncio.gather(*burst))
+    assert len(writes) == 1
+
+
 async def test_entries_expire_and_none_is_kept_only_when_asked() -> None:
     cache = SettingsCache(0.05)
     view = cache.at(7)

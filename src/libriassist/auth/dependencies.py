@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, APIKeyQuery
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from libriassist.api import AppResources
 from libriassist.auth.principal import Principal
@@ -69,8 +70,6 @@ async def _record_use(maker: async_sessionmaker[AsyncSession], key: ApiKey) -> N
     try:
         async with write_scope(maker) as session:
             await tenants_service.record_use(session, key)
-        # The cached key (this write does not move the settings revision) knows it too.
-        key.last_used_at = utcnow()
     except Exception:  # a hint for admins: never worth failing or logging loudly for
         log.debug("could not record a key's last use", exc_info=True)
 
@@ -98,7 +97,12 @@ async def _principal_for(
         tenant=tenant,
         settings=settings,
     )
-    return principal, key if tenants_service.touch_due(key) else None
+    if not tenants_service.touch_due(key):
+        return principal, None
+    # Claimed at once, on the key the other requests share (from the cache; this write
+    # does not move the settings revision): of a burst of requests, one writes it.
+    set_committed_value(key, "last_used_at", utcnow())
+    return principal, key
 
 
 async def require_secret(principal: Annotated[Principal, Depends(resolve_principal)]) -> Principal:

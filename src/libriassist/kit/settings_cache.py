@@ -12,10 +12,11 @@ everywhere. A key's last use (written once a minute) does not move it.
 safety net, not what makes changes apply); 0 turns the cache off.
 """
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import BigInteger, Integer, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,8 @@ class SettingsCache:
         self.max_entries = max_entries
         self.revision: int | None = None
         self._rows: dict[tuple[str, str], tuple[float, Any]] = {}
+        # (kind, key) -> (revision, the first reader's outcome: kept?, value)
+        self._loading: dict[tuple[str, str], tuple[int, asyncio.Future[tuple[bool, Any]]]] = {}
 
     def sync(self, revision: int | None) -> None:
         """Take the revision a request just read: any other one empties the cache. (An
@@ -92,18 +95,40 @@ class SettingsCache:
         if hit is not None and hit[0] > now:
             value: T = hit[1]
             return value
-        value = await load()
-        # The revision may have moved while this request was reading: then what it read
-        # may be older than the change, and is not kept.
-        if revision == self.revision and (value is not None or keep_none):
+        # Requests that miss together (a burst after a quiet minute, or right after a
+        # change) wait for the first one's read rather than each reading the row.
+        loading = self._loading.get((kind, key))
+        if loading is not None and loading[0] == revision:
+            kept, shared = await asyncio.shield(loading[1])
+            if kept:
+                return cast(T, shared)
+            return await load()  # not kept (an error, a change meanwhile): read it here
+        done: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
+        self._loading[(kind, key)] = (revision, done)
+        outcome: tuple[bool, Any] = (False, None)
+        try:
+            value = await load()
+            # The revision may have moved while this request was reading: then what it
+            # read may be older than the change, and is not kept.
+            if revision == self.revision and (value is not None or keep_none):
+                self._keep(kind, key, value, now, session)
+                outcome = (True, value)
+            return value
+        finally:
+            done.set_result(outcome)
+            if self._loading.get((kind, key), (None, None))[1] is done:
+                del self._loading[(kind, key)]
+
+    def _keep(
+        self, kind: str, key: str, value: Any, now: float, session: AsyncSession | None
+    ) -> None:
+        if len(self._rows) >= self.max_entries:
+            self._rows = {k: v for k, v in self._rows.items() if v[0] > now}
             if len(self._rows) >= self.max_entries:
-                self._rows = {k: v for k, v in self._rows.items() if v[0] > now}
-                if len(self._rows) >= self.max_entries:
-                    self._rows.clear()
-            if session is not None and value is not None:
-                session.expunge(value)
-            self._rows[(kind, key)] = (now + self.seconds, value)
-        return value
+                self._rows.clear()
+        if session is not None and value is not None:
+            session.expunge(value)
+        self._rows[(kind, key)] = (now + self.seconds, value)
 
     def __len__(self) -> int:
         return len(self._rows)
