@@ -224,11 +224,13 @@ class _Collected:
             raise NotAsAssumed("a read needs its answer at once")
         many = isinstance(params, Sequence)
         batch: Sequence[Params] = params if many else [params or {}]  # type: ignore[assignment, list-item]
+        if not batch:
+            return DirectResult(0, [])
         compiled = compile_statement(statement, self._engine.dialect, list(batch[0]))
         values = [compiled.values(p) for p in batch]
         if len(values) > 1:
             self.steps.append((compiled.sql, values, True, len(values)))
-        elif values:
+        else:
             self.steps.append((compiled.sql, values[0], False, 1))
         return DirectResult(len(values), [])
 
