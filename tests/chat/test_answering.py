@@ -1,5 +1,5 @@
 from libriassist.chat.answering import is_confident
-from libriassist.chat.service import _follows
+from libriassist.chat.service import _follow_up_hits
 from libriassist.knowledge.schemas import SearchHit
 
 
@@ -83,13 +83,24 @@ def test_a_follow_up_takes_the_joined_match_only_where_it_already_leaned() -> No
     def scored(title: str, score: float) -> SearchHit:
         return hit(score, score - 0.7, 0.0, title)
 
+    def led_by(alone: list[SearchHit], joined: list[SearchHit]) -> str | None:
+        found = _follow_up_hits(alone, joined, 0.8, 0.03)
+        return None if found is None else found[0].title
+
     joined = [scored("returns", 0.90), scored("delivery", 0.84)]
     # Alone it leaned the same way, or could not tell the two apart (a near tie; which
     # comes first then depends on the machine's arithmetic).
-    assert _follows([scored("returns", 0.83), scored("delivery", 0.80)], joined, 0.8, 0.03)
-    assert _follows([scored("delivery", 0.8243), scored("returns", 0.8241)], joined, 0.8, 0.03)
-    # Alone it clearly leaned elsewhere, or never met that passage: the previous question
-    # must not pull the answer its way.
-    assert not _follows([scored("delivery", 0.86), scored("returns", 0.80)], joined, 0.8, 0.03)
-    assert not _follows([scored("delivery", 0.86)], joined, 0.8, 0.03)
-    assert not _follows([], joined, 0.8, 0.03)
+    assert led_by([scored("returns", 0.83), scored("delivery", 0.80)], joined) == "returns"
+    assert led_by([scored("delivery", 0.8243), scored("returns", 0.8241)], joined) == "delivery"
+    # Alone it clearly leaned elsewhere: the previous question must not pull the answer
+    # its way (what the message alone leans to answers, when the joined question is sure
+    # of it too); or it never met that passage.
+    assert led_by([scored("delivery", 0.86), scored("returns", 0.80)], joined) == "delivery"
+    assert led_by([scored("shipping", 0.86), scored("returns", 0.80)], joined) is None
+    assert led_by([], joined) is None
+    # "And for Belgium?" after "How long does delivery take?": the joined question ranks
+    # the general delivery entry first, the message alone the Belgium one; both are sure
+    # matches of the joined question, and the message's own lean decides.
+    belgium = [scored("delivery times", 0.899), scored("belgium", 0.896)]
+    alone = [scored("belgium", 0.843), scored("transport", 0.824), scored("delivery times", 0.80)]
+    assert led_by(alone, belgium) == "belgium"

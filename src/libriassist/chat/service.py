@@ -325,8 +325,7 @@ async def reply_events(
                         backend=search_backend,
                         revision=tenant.kb_revision,
                     )
-                    if _follows(hits, expanded, min_score, min_lift):
-                        hits = expanded
+                    hits = _follow_up_hits(hits, expanded, min_score, min_lift) or hits
         plan = plan_reply(
             intent=accepted.intent,
             language=accepted.language,
@@ -590,21 +589,34 @@ _FOLLOW_UP_START = re.compile(
 )
 
 
-def _follows(
+def _follow_up_hits(
     alone: list[SearchHit], expanded: list[SearchHit], min_score: float, min_lift: float
-) -> bool:
-    """Take the joined question's match only if the message alone already leaned towards
-    it: "and for returns?" after a delivery question must not get the delivery answer
-    again because the previous question weighs more. Leaning means its best hit, or one
-    the message alone cannot tell from its best (closer than ``min_lift``): a near tie
-    says nothing about which way it leans."""
+) -> list[SearchHit] | None:
+    """The joined question's hits, led by the passage to answer with, or None.
+
+    That passage must be one the joined question matches confidently and one the message
+    alone already leaned towards: its own best hit, or one it cannot tell from its best
+    (closer than ``min_lift``: a near tie says nothing about which way it leans). Of
+    those, the one the message alone scores highest. So "and for returns?" after a
+    delivery question does not get the delivery answer again because the previous
+    question weighs more, and "and for Belgium?" after one gets the Belgium entry the
+    message alone found first, even when the joined question ranks the general delivery
+    entry above it."""
     if not alone or not expanded:
-        return False
-    best = expanded[0]
-    leaned = next((h for h in alone if h.chunk_id == best.chunk_id), None)
-    if leaned is None or alone[0].score - leaned.score >= min_lift:
-        return False
-    return is_confident(best, expanded, min_score, min_lift)
+        return None
+    alone_scores = {h.chunk_id: h.score for h in alone}
+    top = alone[0].score
+    leaned = [
+        h
+        for h in expanded
+        if h.chunk_id in alone_scores
+        and top - alone_scores[h.chunk_id] < min_lift
+        and is_confident(h, expanded, min_score, min_lift)
+    ]
+    if not leaned:
+        return None
+    chosen = max(leaned, key=lambda h: alone_scores[h.chunk_id])
+    return [chosen, *[h for h in expanded if h is not chosen]]
 
 
 def expand_follow_up(question: str, history: list[Turn]) -> str | None:
