@@ -34,8 +34,10 @@ from bench.answering_speed import (
     LLM_TENANT,
     ORIGIN,
     QUOTE_TENANT,
+    Keys,
     fake_model,
     knowledge_base,
+    percentile,
 )
 
 
@@ -131,61 +133,68 @@ async def measure(args: argparse.Namespace, data_dir: Path, keys: Any, model_url
                 )
                 for q in keys.questions
             ]
-            for call in calls[label]:  # warms the caches; drops questions not answered
+            for call in calls[label]:  # every question once: the caches are warm
                 await call()
         for label, batch in calls.items():
-            rounds = []
-            for _ in range(5):
-                thread0, process0, wall0 = time.thread_time(), time.process_time(), time.time()
-                for n in range(args.requests // 5):
-                    await batch[n % len(batch)]()
-                count = args.requests // 5
-                rounds.append(
-                    (
-                        (time.thread_time() - thread0) / count * 1000,
-                        (time.process_time() - process0) / count * 1000,
-                        (time.time() - wall0) / count * 1000,
-                    )
-                )
-            thread = statistics.median(r[0] for r in rounds)
-            process = statistics.median(r[1] for r in rounds)
-            wall = statistics.median(r[2] for r in rounds)
-            spread = f"{min(r[0] for r in rounds):.2f}–{max(r[0] for r in rounds):.2f}"
-            print(
-                f"{label:13}: {thread:5.2f} ms event loop ({spread}), {process:5.2f} ms process,"
-                f" {wall:5.2f} ms wall per answer",
-                flush=True,
-            )
+            await cpu_per_answer(label, batch, args.requests)
         if args.burst:
             for label, batch in calls.items():
-                waits: list[float] = []
-                for round_ in range(args.requests // args.burst):
-                    # Distinct questions in a burst (a Call notes its own first delta).
-                    first = round_ * args.burst
-                    group = [batch[(first + i) % len(batch)] for i in range(args.burst)]
-                    started = time.perf_counter()
-                    await asyncio.gather(*(c() for c in group))
-                    waits += [((c.first_delta or started) - started) * 1000 for c in group]
-                waits.sort()
-                p50, p95 = waits[len(waits) // 2], waits[int(len(waits) * 0.95)]
-                print(
-                    f"{label:13}: bursts of {args.burst}, first delta after p50 {p50:5.1f} ms,"
-                    f" p95 {p95:5.1f} ms",
-                    flush=True,
-                )
+                await bursts(label, batch, args.requests, args.burst)
         if args.cprofile:
             for label, batch in calls.items():
-                profiler = cProfile.Profile(time.thread_time)
-                profiler.enable()
-                for n in range(args.requests):
-                    await batch[n % len(batch)]()
-                profiler.disable()
-                stats = pstats.Stats(profiler)
-                stats.sort_stats("tottime")
-                print(f"\n{label}: functions by own CPU time, {args.requests} answers")
-                stats.print_stats(args.top)
-                stats.sort_stats("cumulative")
-                stats.print_stats(args.top)
+                await profile(label, batch, args.requests, args.top)
+
+
+async def cpu_per_answer(label: str, batch: list[Call], requests: int) -> None:
+    """The median of five rounds of one answer after another."""
+    count = requests // 5
+    rounds = []
+    for _ in range(5):
+        thread0, process0, wall0 = time.thread_time(), time.process_time(), time.time()
+        for n in range(count):
+            await batch[n % len(batch)]()
+        rounds.append(
+            (
+                (time.thread_time() - thread0) / count * 1000,
+                (time.process_time() - process0) / count * 1000,
+                (time.time() - wall0) / count * 1000,
+            )
+        )
+    thread, process, wall = (statistics.median(r[i] for r in rounds) for i in range(3))
+    spread = f"{min(r[0] for r in rounds):.2f}–{max(r[0] for r in rounds):.2f}"
+    print(
+        f"{label:13}: {thread:5.2f} ms event loop ({spread}), {process:5.2f} ms process,"
+        f" {wall:5.2f} ms wall per answer",
+        flush=True,
+    )
+
+
+async def bursts(label: str, batch: list[Call], requests: int, size: int) -> None:
+    """``size`` distinct questions at once (a Call notes its own first delta), again and
+    again: how long their first deltas take."""
+    waits: list[float] = []
+    for round_ in range(requests // size):
+        group = [batch[(round_ * size + i) % len(batch)] for i in range(size)]
+        started = time.perf_counter()
+        await asyncio.gather(*(c() for c in group))
+        waits += [((c.first_delta or started) - started) * 1000 for c in group]
+    p50, p95 = percentile(waits, 50), percentile(waits, 95)
+    print(
+        f"{label:13}: bursts of {size}, first delta after p50 {p50:5.1f} ms, p95 {p95:5.1f} ms",
+        flush=True,
+    )
+
+
+async def profile(label: str, batch: list[Call], requests: int, top: int) -> None:
+    profiler = cProfile.Profile(time.thread_time)
+    profiler.enable()
+    for n in range(requests):
+        await batch[n % len(batch)]()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    print(f"\n{label}: functions by own CPU time, {requests} answers")
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 def main() -> None:
@@ -201,8 +210,6 @@ def main() -> None:
     keys_file = args.data_dir / "keys.json" if args.data_dir else None
 
     async def run() -> None:
-        from bench.answering_speed import Keys
-
         if keys_file is not None and keys_file.exists():
             data_dir = args.data_dir / "data"
             keys = Keys(**json.loads(keys_file.read_text()))

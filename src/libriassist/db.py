@@ -142,20 +142,9 @@ async def write_scope(
     loop can make each writer hold the lock long enough for the queue behind it to time
     out, and a visitor's message would be refused.
     """
-    async with _process_writer(maker), session_scope(maker) as session:
+    async with direct_sql.writer_turn(maker.kw.get("bind")), session_scope(maker) as session:
         await begin_write(session)
         yield session
-
-
-@asynccontextmanager
-async def _process_writer(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
-    bind = maker.kw.get("bind")
-    lock = direct_sql.writer_lock(bind.sync_engine) if bind is not None else None
-    if lock is None:
-        yield
-        return
-    async with lock:
-        yield
 
 
 def engine_of(maker: async_sessionmaker[AsyncSession]) -> AsyncEngine:

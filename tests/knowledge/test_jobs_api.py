@@ -17,6 +17,7 @@ from libriassist.config import Settings
 from libriassist.db import session_scope, utcnow, write_scope
 from libriassist.jobs import service as jobs_service
 from libriassist.jobs.handlers import HANDLERS
+from libriassist.jobs.models import Job
 from libriassist.main import create_app
 from tests.factories import Tenant, create_tenant
 from tests.knowledge.web import Site
@@ -59,6 +60,18 @@ async def started_job(
     task = asyncio.create_task(jobs_service.execute(runtime, job.id, {job.kind: begun}))
     await started.wait()
     return task
+
+
+async def queued_job(
+    app: FastAPI, tenant: Tenant, kind: str, files: list[tuple[str, bytes]] | None = None
+) -> tuple[async_sessionmaker[AsyncSession], Job]:
+    """A job of ``kind`` in the queue of a server whose own runner is stopped: the test
+    runs it (``jobs_service.execute``) as it needs."""
+    await app.state.resources.job_runner.stop()
+    maker: async_sessionmaker[AsyncSession] = app.state.resources.sessionmaker
+    async with session_scope(maker) as session:
+        job = await jobs_service.create_job(session, tenant.id, kind, {}, files)
+    return maker, job
 
 
 async def a_minute_of_work(*_: Any) -> dict[str, Any]:
@@ -313,10 +326,7 @@ async def test_a_running_job_with_a_live_heartbeat_is_left_alone(
 async def test_a_job_stopped_by_its_runner_goes_back_to_the_queue(
     app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
 ) -> None:
-    await app.state.resources.job_runner.stop()
-    maker = app.state.resources.sessionmaker
-    async with session_scope(maker) as session:
-        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    maker, job = await queued_job(app, tenant, "slow")
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
     task = await started_job(runtime, job, a_minute_of_work)
     task.cancel()
@@ -348,10 +358,7 @@ async def test_a_runner_that_lost_its_job_writes_nothing(
 ) -> None:
     """Runner A stalls long enough for its job to look abandoned; runner B takes it over.
     A's later heartbeats, hand-back or outcome must not touch B's run."""
-    await app.state.resources.job_runner.stop()
-    maker = app.state.resources.sessionmaker
-    async with session_scope(maker) as session:
-        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    maker, job = await queued_job(app, tenant, "slow")
     a_started, b_started, release_b = asyncio.Event(), asyncio.Event(), asyncio.Event()
 
     async def slow_a(*_: Any) -> dict[str, Any]:
@@ -448,10 +455,7 @@ async def test_a_queued_job_is_cancelled_at_once_and_never_runs(
 async def test_a_running_job_stops_at_its_next_heartbeat_and_keeps_its_progress(
     app: FastAPI, client: httpx.AsyncClient, tenant: Tenant, embedder: Embedder, settings: Settings
 ) -> None:
-    await app.state.resources.job_runner.stop()
-    maker = app.state.resources.sessionmaker
-    async with session_scope(maker) as session:
-        job = await jobs_service.create_job(session, tenant.id, "slow", {}, [("a.md", b"# A")])
+    maker, job = await queued_job(app, tenant, "slow", [("a.md", b"# A")])
     started, steps = asyncio.Event(), []
 
     async def slow(_: Any, __: Any, progress: jobs_service.JobProgress) -> dict[str, Any]:
@@ -505,10 +509,7 @@ async def test_a_cancellation_whose_runner_died_ends_as_cancelled(
 async def test_a_runner_stopping_while_its_job_is_cancelled_records_it_cancelled(
     app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
 ) -> None:
-    await app.state.resources.job_runner.stop()
-    maker = app.state.resources.sessionmaker
-    async with session_scope(maker) as session:
-        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    maker, job = await queued_job(app, tenant, "slow")
     runtime = jobs_service.JobRuntime(maker, embedder, settings)
     task = await started_job(runtime, job, a_minute_of_work)
     async with write_scope(maker) as session:
@@ -542,10 +543,7 @@ async def test_a_runner_that_lost_its_job_stops_working_on_it(
 ) -> None:
     """A stalls, B takes the job over, then an admin cancels it: both runners stop, and
     only B, which held the job, records the outcome."""
-    await app.state.resources.job_runner.stop()
-    maker = app.state.resources.sessionmaker
-    async with session_scope(maker) as session:
-        job = await jobs_service.create_job(session, tenant.id, "slow", {})
+    maker, job = await queued_job(app, tenant, "slow")
     a_steps: list[int] = []
     a_started, b_started = asyncio.Event(), asyncio.Event()
 
@@ -583,10 +581,7 @@ async def test_a_runner_that_lost_its_job_stops_working_on_it(
 async def test_a_job_that_ends_while_it_is_being_cancelled_keeps_its_outcome(
     app: FastAPI, tenant: Tenant, embedder: Embedder, settings: Settings
 ) -> None:
-    await app.state.resources.job_runner.stop()
-    maker = app.state.resources.sessionmaker
-    async with session_scope(maker) as session:
-        job = await jobs_service.create_job(session, tenant.id, "quick", {})
+    maker, job = await queued_job(app, tenant, "quick")
     release = asyncio.Event()
 
     async def quick(*_: Any) -> dict[str, Any]:

@@ -129,13 +129,28 @@ def _default_maker(default: Any) -> Callable[[], Any]:
     raise ValueError(f"unsupported column default: {default!r}")
 
 
+# A statement ready to send: compiled, and the positional values of each of its runs.
+Prepared = tuple[_Compiled, list[tuple[Any, ...]]]
+
+
+def _prepared(
+    statement: Any, params: Params | Sequence[Params] | None, dialect: Dialect
+) -> Prepared | None:
+    """``statement`` compiled for ``params`` (a dict, or a list of dicts with the same
+    keys), and each dict's positional values; None for an empty list."""
+    batch: Sequence[Params] = params if isinstance(params, Sequence) else [params or {}]
+    if not batch:
+        return None
+    compiled = compile_statement(statement, dialect, list(batch[0]))
+    return compiled, [compiled.values(p) for p in batch]
+
+
 class DirectTransaction:
     """``execute(statement, params)`` on one driver connection, in one transaction (or
     none, for a single read)."""
 
     def __init__(self, engine: Engine, driver: Any) -> None:
         self._engine = engine
-        self._dialect = engine.dialect
         self._driver = driver
         self._sqlite = isinstance(driver, sqlite_driver.Connection)
 
@@ -148,21 +163,19 @@ class DirectTransaction:
     ) -> DirectResult:
         """Run ``statement`` once with ``params`` (a dict), or once per dict of a list (all
         with the same keys). The number of rows changed, and the rows read if any."""
-        many = isinstance(params, Sequence)
-        batch: Sequence[Params] = params if many else [params or {}]  # type: ignore[assignment, list-item]
-        if not batch:
+        prepared = _prepared(statement, params, self._engine.dialect)
+        if prepared is None:
             return DirectResult(0, [])
-        compiled = compile_statement(statement, self._dialect, list(batch[0]))
-        values = [compiled.values(p) for p in batch]
+        return await self._run(*prepared)
+
+    async def _run(self, compiled: _Compiled, values: list[tuple[Any, ...]]) -> DirectResult:
+        many = len(values) > 1
         if self._sqlite:
-            if len(values) > 1:
-                _, rowcount, _, rows = await self._driver.run_statement(compiled.sql, values, True)
-            else:
-                _, rowcount, _, rows = await self._driver.run_statement(
-                    compiled.sql, values[0], False
-                )
+            _, rowcount, _, rows = await self._driver.run_statement(
+                compiled.sql, values if many else values[0], many
+            )
             return DirectResult(rowcount, rows)
-        if len(values) > 1:
+        if many:
             await self._driver.executemany(compiled.sql, values)
             return DirectResult(len(values), [])
         if compiled.returns_rows:
@@ -181,7 +194,7 @@ async def direct_transaction(
     """A transaction on a pooled connection: committed when the block succeeds, rolled back
     otherwise. ``write``: it will write (SQLite: ``BEGIN IMMEDIATE``, after this process's
     other writers, as ``db.write_scope``)."""
-    async with _writer_turn(engine, write), _checkout(engine) as lease:
+    async with writer_turn(engine if write else None), _checkout(engine) as lease:
         driver = lease.driver
         if isinstance(driver, sqlite_driver.Connection):
             # Sent with the first statement; nothing to end when no statement ran.
@@ -212,7 +225,7 @@ class _Collected:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self.steps: list[tuple[str, Any, bool, int]] = []
+        self.steps: list[Prepared] = []
 
     def get_bind(self) -> Engine:
         return self._engine
@@ -222,17 +235,11 @@ class _Collected:
     ) -> DirectResult:
         if getattr(statement, "is_select", False):
             raise NotAsAssumed("a read needs its answer at once")
-        many = isinstance(params, Sequence)
-        batch: Sequence[Params] = params if many else [params or {}]  # type: ignore[assignment, list-item]
-        if not batch:
+        prepared = _prepared(statement, params, self._engine.dialect)
+        if prepared is None:
             return DirectResult(0, [])
-        compiled = compile_statement(statement, self._engine.dialect, list(batch[0]))
-        values = [compiled.values(p) for p in batch]
-        if len(values) > 1:
-            self.steps.append((compiled.sql, values, True, len(values)))
-        else:
-            self.steps.append((compiled.sql, values[0], False, 1))
-        return DirectResult(len(values), [])
+        self.steps.append(prepared)
+        return DirectResult(len(prepared[1]), [])
 
 
 async def write_in_one_trip(engine: AsyncEngine, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -248,42 +255,37 @@ async def write_in_one_trip(engine: AsyncEngine, work: Callable[[Any], Awaitable
     collected = _Collected(engine.sync_engine)
     try:
         result = await work(collected)
-        if await _run_all(engine, collected.steps):
-            return result
+        await _run_all(engine, collected.steps)
+        return result
     except NotAsAssumed:
         pass
     async with direct_transaction(engine, write=True) as transaction:
         return await work(transaction)
 
 
-async def _run_all(engine: AsyncEngine, steps: list[tuple[str, Any, bool, int]]) -> bool:
+async def _run_all(engine: AsyncEngine, steps: list[Prepared]) -> None:
+    """Every step in one transaction; ``NotAsAssumed`` (and nothing kept) when one changes
+    fewer rows than it was given."""
     if not steps:
-        return True
-    async with _writer_turn(engine, True), _checkout(engine) as lease:
-        driver = lease.driver
-        if isinstance(driver, sqlite_driver.Connection):
-            return await driver.run_transaction("BEGIN IMMEDIATE", steps) is not None
-        transaction = driver.transaction()
-        await transaction.start()
-        try:
-            for sql, values, many, least in steps:
-                if many:
-                    await driver.executemany(sql, values)
-                    continue
-                status: str = await driver.execute(sql, *values)
-                count = status.rsplit(" ", 1)[-1]
-                if count.isdigit() and int(count) < least:
-                    await transaction.rollback()
-                    return False
-        except BaseException:
-            try:
-                await transaction.rollback()
-            except BaseException:
-                lease.broken = True
-                raise
-            raise
-        await transaction.commit()
-        return True
+        return
+    if engine.dialect.name == "sqlite":
+        async with writer_turn(engine), _checkout(engine) as lease:
+            # (sql, parameters, many, least rows changed) for the connection's thread
+            sent = [
+                (compiled.sql, values, True, len(values))
+                if len(values) > 1
+                else (compiled.sql, values[0], False, 1)
+                for compiled, values in steps
+            ]
+            if not await lease.driver.run_transaction("BEGIN IMMEDIATE", sent):
+                raise NotAsAssumed("a statement changed no row")
+        return
+    # PostgreSQL: a round trip per statement whatever the way, so simply in a transaction.
+    async with direct_transaction(engine, write=True) as transaction:
+        for compiled, values in steps:
+            changed = (await transaction._run(compiled, values)).rowcount
+            if 0 <= changed < len(values):
+                raise NotAsAssumed("a statement changed no row")  # rolls back
 
 
 @asynccontextmanager
@@ -320,29 +322,23 @@ async def _checkout(engine: AsyncEngine) -> AsyncIterator[_Lease]:
 
 
 # SQLite: this process's writers wait their turn here, without a time limit, rather than
-# in SQLite's busy handler (see db.write_scope, which shares these locks).
+# in SQLite's busy handler (db.write_scope takes its turn here too).
 _writer_locks: "weakref.WeakKeyDictionary[Any, dict[asyncio.AbstractEventLoop, asyncio.Lock]]"
 _writer_locks = weakref.WeakKeyDictionary()
 
 
-def writer_lock(sync_engine: Engine) -> asyncio.Lock | None:
-    """This process's writers' lock for ``sync_engine`` in the running loop (SQLite only)."""
-    if sync_engine.dialect.name != "sqlite":
-        return None  # PostgreSQL has row locks: writers of different rows never wait
+@asynccontextmanager
+async def writer_turn(engine: AsyncEngine | None) -> AsyncIterator[None]:
+    """This process's turn to write through ``engine`` (SQLite; at once elsewhere, and
+    without an engine)."""
+    if engine is None or engine.dialect.name != "sqlite":
+        yield  # PostgreSQL has row locks: writers of different rows never wait
+        return
     # One lock per engine and event loop (a lock belongs to the loop it was first used in).
+    locks = _writer_locks.setdefault(engine.sync_engine, {})
     loop = asyncio.get_running_loop()
-    locks = _writer_locks.setdefault(sync_engine, {})
     lock = locks.get(loop)
     if lock is None:
         lock = locks[loop] = asyncio.Lock()
-    return lock
-
-
-@asynccontextmanager
-async def _writer_turn(engine: AsyncEngine, write: bool) -> AsyncIterator[None]:
-    lock = writer_lock(engine.sync_engine) if write else None
-    if lock is None:
-        yield
-        return
     async with lock:
         yield

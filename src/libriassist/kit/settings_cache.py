@@ -47,7 +47,7 @@ _revision_table = SettingsRevision.__table__
 _READ_REVISION = select(_revision_table.c.revision).where(_revision_table.c.id == 1)
 
 
-async def read_revision(executor: "AsyncSession | Executor") -> int | None:
+async def read_revision(executor: Executor) -> int | None:
     """The current revision; None if its row is missing (then nothing is cached). Every
     request reads it: on a ``DirectTransaction`` (kit/direct_sql.py) it costs least."""
     value = (await executor.execute(_READ_REVISION)).scalar()

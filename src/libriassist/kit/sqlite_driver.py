@@ -93,33 +93,31 @@ class Connection(aiosqlite.Connection):
 
     async def run_transaction(
         self, begin: str, steps: Sequence[tuple[str, Any, bool, int]]
-    ) -> list[int] | None:
+    ) -> bool:
         """A whole write transaction in one trip: ``begin``, each ``(sql, parameters,
         many, least)`` step, ``COMMIT``. A step that changes fewer than ``least`` rows
-        rolls everything back: None. Any error rolls back too, and is raised."""
+        rolls everything back: False. Any error rolls back too, and is raised."""
         if self.pending_begin is not None:
             raise sqlite3.OperationalError("a transaction is already open")
-        result: list[int] | None = await self._execute(  # type: ignore[no-untyped-call]
+        committed: bool = await self._execute(  # type: ignore[no-untyped-call]
             _run_transaction, self._conn, begin, steps
         )
-        return result
+        return committed
 
 
 def _run_transaction(
     db: sqlite3.Connection, begin: str, steps: Sequence[tuple[str, Any, bool, int]]
-) -> list[int] | None:
+) -> bool:
     db.execute(begin)
     try:
-        counts = []
         for sql, parameters, many, least in steps:
             cursor = db.executemany(sql, parameters) if many else db.execute(sql, parameters)
-            counts.append(cursor.rowcount)
             cursor.close()
             if cursor.rowcount < least:
                 db.rollback()
-                return None
+                return False
         db.commit()
-        return counts
+        return True
     except BaseException:
         if db.in_transaction:
             db.rollback()

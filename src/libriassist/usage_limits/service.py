@@ -147,7 +147,7 @@ async def count_message(
 
 
 async def record_tokens(
-    session: AsyncSession | Executor,
+    session: Executor,
     tenant_id: str,
     tokens: int,
     now: datetime | None = None,
