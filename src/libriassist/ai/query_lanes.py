@@ -1,0 +1,127 @@
+"""Visitors' questions for a model that computes on this machine's CPU, in arrival order.
+
+A few threads ("lanes") take the questions first come, first served; a lane that frees
+up takes its share of the questions then waiting (up to ``MAX_TEXTS`` texts) in one call
+to the model, which costs less per text than one call each and gives the same vectors.
+
+How many lanes an embedder gets is its ``query_lanes`` (1 when it does not say); one
+that has ``use_cores(n)`` is told that each lane's calls compute on one core. The bundled
+model runs one lane per core: ten questions at once are then embedded about half as fast
+again on two cores as one call at a time spread over both, whose threads wait for each
+other at each of the model's steps and spin meanwhile, taking the core the event loop's
+thread needs. A question alone takes about as long either way in the answering bench
+(its model call is quicker on two cores, the rest of the answer slower beside the
+spinning threads).
+"""
+
+import asyncio
+import contextlib
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+# The most texts one call takes: a call's time grows with its texts, and the first
+# question of a batch waits for all of them.
+MAX_TEXTS = 16
+# A lane with nothing to do for this long ends; the next question starts one again.
+IDLE_SECONDS = 60.0
+
+
+@dataclass
+class _Question:
+    texts: list[str]
+    loop: asyncio.AbstractEventLoop
+    future: "asyncio.Future[Vectors]" = field(repr=False)
+
+
+class QueryLanes:
+    def __init__(self, embedder: Any) -> None:
+        self._embedder = embedder
+        self._waiting: deque[_Question] = deque()
+        self._ready = threading.Condition(threading.Lock())
+        self._started = 0  # lanes start with the questions and end when idle
+
+    @property
+    def _lanes(self) -> int:
+        return max(1, int(getattr(self._embedder, "query_lanes", 1)))
+
+    async def embed(self, texts: list[str]) -> Vectors:
+        """One row per text, as ``embedder.embed_queries(texts)`` gives them."""
+        loop = asyncio.get_running_loop()
+        question = _Question(list(texts), loop, loop.create_future())
+        with self._ready:
+            self._waiting.append(question)
+            if self._started < self._lanes:
+                self._started += 1
+                threading.Thread(target=self._lane, name="query-lane", daemon=True).start()
+            self._ready.notify()
+        return await question.future
+
+    def _lane(self) -> None:
+        use_cores = getattr(self._embedder, "use_cores", None)
+        if use_cores is not None:
+            use_cores(1)
+        while (batch := self._next_batch()) is not None:
+            if batch:
+                self._answer(batch)
+
+    def _next_batch(self) -> list[_Question] | None:
+        """The questions to embed next; None when this lane has been idle long enough."""
+        with self._ready:
+            if not self._ready.wait_for(lambda: bool(self._waiting), IDLE_SECONDS):
+                self._started -= 1
+                return None
+            batch: list[_Question] = []
+            texts = 0
+            # This lane's share of what waits: the other lanes take the rest as they free
+            # up, rather than wait idle while one lane works through them all.
+            share = -(-len(self._waiting) // self._lanes)
+            while self._waiting and len(batch) < share:
+                question = self._waiting[0]
+                if batch and texts + len(question.texts) > MAX_TEXTS:
+                    break
+                self._waiting.popleft()
+                if question.future.cancelled():  # the visitor left meanwhile
+                    continue
+                batch.append(question)
+                texts += len(question.texts)
+            return batch
+
+    def _answer(self, batch: list[_Question]) -> None:
+        try:
+            vectors = self._embedder.embed_queries([t for q in batch for t in q.texts])
+        except Exception as error:
+            if len(batch) > 1:
+                # One question the model refuses must not fail the others: alone, each
+                # gets its own vectors or its own error.
+                for question in batch:
+                    self._answer([question])
+                return
+            _settle(batch[0], error=error)
+            return
+        start = 0
+        for question in batch:
+            end = start + len(question.texts)
+            _settle(question, rows=np.asarray(vectors[start:end], dtype=np.float32))
+            start = end
+
+
+def _settle(
+    question: _Question, rows: Vectors | None = None, error: BaseException | None = None
+) -> None:
+    def settle() -> None:
+        if question.future.done():  # cancelled while it was being embedded
+            return
+        if error is not None:
+            question.future.set_exception(error)
+        else:
+            question.future.set_result(rows)  # type: ignore[arg-type]
+
+    with contextlib.suppress(RuntimeError):  # its event loop is closed: nobody waits
+        question.loop.call_soon_threadsafe(settle)

@@ -1,0 +1,203 @@
+"""Questions for a model computing on this machine: first come, first served, those
+waiting together in one call, on as many lanes as the model asks for."""
+
+import asyncio
+import threading
+
+import numpy as np
+import pytest
+
+from libriassist.ai import query_lanes
+from libriassist.ai.embedder import Embedder, Vectors, embed_query, l2_normalise
+from libriassist.ai.query_lanes import QueryLanes
+
+
+class GatedEmbedder:
+    """Notes each call; a call holding a text that starts with "hold" waits until the
+    test opens the gate."""
+
+    dim = 3
+    model_id = "gated"
+    computes_locally = True
+
+    def __init__(self, lanes: int = 1) -> None:
+        self.query_lanes = lanes
+        self.calls: list[list[str]] = []
+        self.cores: list[tuple[threading.Thread, int]] = []  # at each use_cores
+        self.gate = threading.Event()
+        self.holding = threading.Semaphore(0)
+        self.running = 0
+        self.most_at_once = 0
+        self.guard = threading.Lock()
+
+    def use_cores(self, cores: int) -> None:
+        self.cores.append((threading.current_thread(), cores))
+
+    def embed_queries(self, texts: list[str]) -> Vectors:
+        with self.guard:
+            self.calls.append(list(texts))
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            if any(t.startswith("hold") for t in texts):
+                self.holding.release()
+                assert self.gate.wait(10)
+            if any(t == "refused" for t in texts):
+                raise ValueError("the model refuses this one")
+            return l2_normalise([[len(t), 1.0, 2.0] for t in texts])
+        finally:
+            with self.guard:
+                self.running -= 1
+
+    def embed_passages(self, texts: list[str]) -> Vectors:
+        raise AssertionError("a query never needs passages")
+
+
+async def held(embedder: GatedEmbedder) -> None:
+    """Until one more call holds a lane."""
+    assert await asyncio.to_thread(embedder.holding.acquire, True, 10)
+
+
+async def test_questions_waiting_together_go_in_one_call_in_arrival_order() -> None:
+    embedder = GatedEmbedder()
+    lanes = QueryLanes(embedder)
+    first = asyncio.ensure_future(lanes.embed(["hold"]))
+    await held(embedder)
+    questions = [asyncio.ensure_future(lanes.embed([f"question {i}"])) for i in range(6)]
+    darija = asyncio.ensure_future(lanes.embed(["wach kayn", "هل يوجد"]))  # text + rewrite
+    await asyncio.sleep(0)  # every one is queued behind the held call
+    embedder.gate.set()
+    rows = await asyncio.gather(first, *questions, darija)
+    assert embedder.calls == [
+        ["hold"],
+        [f"question {i}" for i in range(6)] + ["wach kayn", "هل يوجد"],
+    ]
+    assert embedder.most_at_once == 1  # the model asked for one lane
+    for i, vectors in enumerate(rows[1:7]):
+        np.testing.assert_allclose(vectors, l2_normalise([[len(f"question {i}"), 1.0, 2.0]]))
+    assert rows[7].shape == (2, 3)
+
+
+async def test_a_call_takes_at_most_max_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(query_lanes, "MAX_TEXTS", 3)
+    embedder = GatedEmbedder()
+    lanes = QueryLanes(embedder)
+    first = asyncio.ensure_future(lanes.embed(["hold"]))
+    await held(embedder)
+    rest = [asyncio.ensure_future(lanes.embed([f"q{i}"])) for i in range(7)]
+    await asyncio.sleep(0)
+    embedder.gate.set()
+    await asyncio.gather(first, *rest)
+    assert embedder.calls == [["hold"], ["q0", "q1", "q2"], ["q3", "q4", "q5"], ["q6"]]
+
+
+async def test_a_model_with_two_lanes_embeds_two_questions_side_by_side_on_a_core_each() -> None:
+    embedder = GatedEmbedder(lanes=2)
+    lanes = QueryLanes(embedder)
+    pair = [asyncio.ensure_future(lanes.embed(["hold 0"]))]
+    await held(embedder)
+    pair.append(asyncio.ensure_future(lanes.embed(["hold 1"])))
+    await held(embedder)  # both calls are in the model at once
+    third = asyncio.ensure_future(lanes.embed(["third"]))
+    await asyncio.sleep(0.05)
+    assert ["third"] not in embedder.calls  # no third lane
+    embedder.gate.set()
+    await asyncio.gather(*pair, third)
+    assert embedder.most_at_once == 2
+    assert [cores for _, cores in embedder.cores] == [1, 1]  # each lane's thread, once
+    assert len({thread for thread, _ in embedder.cores}) == 2
+
+
+async def test_a_lane_takes_its_share_of_the_waiting_questions_not_all_of_them() -> None:
+    embedder = GatedEmbedder(lanes=2)
+    lanes = QueryLanes(embedder)
+    first = [asyncio.ensure_future(lanes.embed(["hold 0"]))]
+    await held(embedder)
+    first.append(asyncio.ensure_future(lanes.embed(["hold 1"])))
+    await held(embedder)  # both lanes busy
+    waiting = [asyncio.ensure_future(lanes.embed([f"q{i}"])) for i in range(6)]
+    await asyncio.sleep(0)
+    embedder.gate.set()
+    await asyncio.gather(*first, *waiting)
+    # Taken in turn: half of the six, then half of the three left, then the last one.
+    assert sorted(embedder.calls[2:]) == [["q0", "q1", "q2"], ["q3", "q4"], ["q5"]]
+
+
+async def test_one_refused_question_does_not_fail_the_others_in_its_call() -> None:
+    embedder = GatedEmbedder()
+    lanes = QueryLanes(embedder)
+    first = asyncio.ensure_future(lanes.embed(["hold"]))
+    await held(embedder)
+    good = asyncio.ensure_future(lanes.embed(["good"]))
+    bad = asyncio.ensure_future(lanes.embed(["refused"]))
+    other = asyncio.ensure_future(lanes.embed(["other"]))
+    await asyncio.sleep(0)
+    embedder.gate.set()
+    await first
+    assert (await good).shape == (1, 3)
+    assert (await other).shape == (1, 3)
+    with pytest.raises(ValueError, match="refuses"):
+        await bad
+    assert embedder.calls[1:] == [["good", "refused", "other"], ["good"], ["refused"], ["other"]]
+
+
+async def test_a_question_whose_visitor_left_is_not_embedded() -> None:
+    embedder = GatedEmbedder()
+    lanes = QueryLanes(embedder)
+    first = asyncio.ensure_future(lanes.embed(["hold"]))
+    await held(embedder)
+    gone = asyncio.ensure_future(lanes.embed(["gone"]))
+    kept = asyncio.ensure_future(lanes.embed(["kept"]))
+    await asyncio.sleep(0)
+    gone.cancel()
+    embedder.gate.set()
+    await asyncio.gather(first, kept)
+    assert embedder.calls == [["hold"], ["kept"]]
+
+
+async def test_an_idle_lane_ends_and_the_next_question_starts_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(query_lanes, "IDLE_SECONDS", 0.05)
+    embedder = GatedEmbedder()
+    embedder.gate.set()
+    lanes = QueryLanes(embedder)
+    await lanes.embed(["one"])
+    lane = embedder.cores[0][0]
+    lane.join(5)
+    assert not lane.is_alive()
+    assert (await lanes.embed(["two"])).shape == (1, 3)
+    assert len(embedder.cores) == 2  # a lane anew
+
+
+async def test_the_bundled_model_gives_the_same_vectors_in_lanes_as_alone(
+    embedder: Embedder,
+) -> None:
+    questions = [
+        "Où en est ma commande 12345 ?",
+        "Can I return a book I bought last week?",
+        "¿Cuánto tarda el envío a Sevilla?",
+        "هل يمكنني إرجاع المنتج؟",
+        "bghit nrje3 l commande dyali",
+        "Quels sont vos horaires ?",
+    ]
+    alone = embedder.embed_queries(questions)  # this thread: every core, one call
+    together = await asyncio.gather(*(embed_query(embedder, q) for q in questions))
+    assert np.array_equal(np.stack(together), alone)
+
+
+def test_the_bundled_model_computes_on_as_many_cores_as_it_is_told(embedder: Embedder) -> None:
+    lib = embedder._model._lib  # type: ignore[attr-defined]
+    seen: list[int] = []
+
+    def lane() -> None:
+        embedder.use_cores(1)  # type: ignore[attr-defined]
+        seen.append(lib.omp_get_max_threads())
+        embedder.use_cores(2)  # type: ignore[attr-defined]
+        seen.append(lib.omp_get_max_threads())
+
+    thread = threading.Thread(target=lane)
+    thread.start()
+    thread.join(10)
+    assert seen == [1, 2]
+    assert embedder.query_lanes >= 1  # type: ignore[attr-defined]
