@@ -201,3 +201,16 @@ def test_the_bundled_model_computes_on_as_many_cores_as_it_is_told(embedder: Emb
     thread.join(10)
     assert seen == [1, 2]
     assert embedder.query_lanes >= 1  # type: ignore[attr-defined]
+
+
+async def test_too_few_vectors_fail_those_questions_only() -> None:
+    class Short(GatedEmbedder):
+        def embed_queries(self, texts: list[str]) -> Vectors:
+            rows = super().embed_queries(texts)
+            return rows[:-1] if "short" in texts else rows
+
+    embedder = Short()
+    lanes = QueryLanes(embedder)
+    with pytest.raises(RuntimeError, match="gave 0 vectors for 1 texts"):
+        await lanes.embed(["short"])
+    assert (await lanes.embed(["fine"])).shape == (1, 3)  # the lane is still there

@@ -94,8 +94,14 @@ class QueryLanes:
             return batch
 
     def _answer(self, batch: list[_Question]) -> None:
+        texts = [t for q in batch for t in q.texts]
         try:
-            vectors = self._embedder.embed_queries([t for q in batch for t in q.texts])
+            vectors = np.asarray(self._embedder.embed_queries(texts), dtype=np.float32)
+            if vectors.ndim != 2 or len(vectors) != len(texts):
+                raise RuntimeError(
+                    f"the embedder gave {vectors.shape[0] if vectors.ndim else 0} vectors "
+                    f"for {len(texts)} texts"
+                )
         except Exception as error:
             if len(batch) > 1:
                 # One question the model refuses must not fail the others: alone, each
@@ -108,7 +114,7 @@ class QueryLanes:
         start = 0
         for question in batch:
             end = start + len(question.texts)
-            _settle(question, rows=np.asarray(vectors[start:end], dtype=np.float32))
+            _settle(question, rows=vectors[start:end])
             start = end
 
 
