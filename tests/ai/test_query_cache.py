@@ -212,7 +212,10 @@ def test_a_question_does_not_wait_for_an_ingest_slice_to_end() -> None:
     assert engine.calls == [one_slice, "question x1", one_slice, one_slice]
 
 
-def test_an_ingest_slice_waits_while_a_question_is_being_embedded() -> None:
+def test_an_ingest_slice_waits_while_a_question_is_being_embedded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedder_module, "PASSAGE_MAX_WAIT", 10.0)  # longer than the test
     engine = PausingEngine()
     engine.finish_first_slice.set()
     question_started, finish_question = threading.Event(), threading.Event()

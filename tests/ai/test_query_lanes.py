@@ -214,3 +214,24 @@ async def test_too_few_vectors_fail_those_questions_only() -> None:
     with pytest.raises(RuntimeError, match="gave 0 vectors for 1 texts"):
         await lanes.embed(["short"])
     assert (await lanes.embed(["fine"])).shape == (1, 3)  # the lane is still there
+
+
+async def test_a_lane_that_breaks_hands_its_questions_to_another(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class BreaksOnce(GatedEmbedder):
+        broke = False
+
+        def use_cores(self, cores: int) -> None:
+            if not self.broke:
+                self.broke = True
+                raise SystemExit("the lane's set-up failed")  # not an Exception
+            super().use_cores(cores)
+
+    embedder = BreaksOnce()
+    embedder.gate.set()
+    lanes = QueryLanes(embedder)
+    async with asyncio.timeout(5):
+        assert (await lanes.embed(["still answered"])).shape == (1, 3)
+    assert embedder.calls == [["still answered"]]
+    assert "lane broke off" in caplog.text

@@ -16,6 +16,7 @@ spinning threads).
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
+
+log = logging.getLogger("libriassist.ai")
 
 # The most texts one call takes: a call's time grows with its texts, and the first
 # question of a batch waits for all of them.
@@ -57,19 +60,40 @@ class QueryLanes:
         question = _Question(list(texts), loop, loop.create_future())
         with self._ready:
             self._waiting.append(question)
-            if self._started < self._lanes:
-                self._started += 1
-                threading.Thread(target=self._lane, name="query-lane", daemon=True).start()
+            try:
+                self._start_lane_if_short()
+            except BaseException:
+                self._waiting.remove(question)  # no lane to take it: say so now
+                raise
             self._ready.notify()
         return await question.future
 
+    def _start_lane_if_short(self) -> None:
+        """Under ``_ready``: one more lane when fewer run than the embedder may have."""
+        if self._started < self._lanes:
+            threading.Thread(target=self._lane, name="query-lane", daemon=True).start()
+            self._started += 1
+
     def _lane(self) -> None:
-        use_cores = getattr(self._embedder, "use_cores", None)
-        if use_cores is not None:
-            use_cores(1)
-        while (batch := self._next_batch()) is not None:
-            if batch:
-                self._answer(batch)
+        idle = False
+        try:
+            use_cores = getattr(self._embedder, "use_cores", None)
+            if use_cores is not None:
+                use_cores(1)
+            while (batch := self._next_batch()) is not None:
+                if batch:
+                    self._answer(batch)
+            idle = True  # _next_batch gave its place up
+        except BaseException:
+            log.exception("a query-embedding lane broke off; another takes its questions")
+        finally:
+            if not idle:
+                # Something escaped the lane: give its place up, and let another take
+                # the questions still waiting rather than leave them waiting for ever.
+                with self._ready:
+                    self._started -= 1
+                    if self._waiting:
+                        self._start_lane_if_short()
 
     def _next_batch(self) -> list[_Question] | None:
         """The questions to embed next; None when this lane has been idle long enough."""
@@ -84,11 +108,12 @@ class QueryLanes:
             share = -(-len(self._waiting) // self._lanes)
             while self._waiting and len(batch) < share:
                 question = self._waiting[0]
+                if question.future.cancelled():  # the visitor left meanwhile
+                    self._waiting.popleft()
+                    continue
                 if batch and texts + len(question.texts) > MAX_TEXTS:
                     break
                 self._waiting.popleft()
-                if question.future.cancelled():  # the visitor left meanwhile
-                    continue
                 batch.append(question)
                 texts += len(question.texts)
             return batch
