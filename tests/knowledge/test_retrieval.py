@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -7,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_passages
 from libriassist.knowledge import parsed
+from libriassist.knowledge.index import TenantIndex
 from libriassist.knowledge.parsed import ParsedChunk
 from libriassist.knowledge.retrieval import SAME_LANGUAGE_BONUS, lexical_weight, rank
 from tests.factories import Tenant, ingest_faq
@@ -165,3 +167,37 @@ def test_hybrid_ranks_its_candidates_by_the_fused_score() -> None:
     assert np.allclose(ranked.fused[candidates], fused[candidates], atol=1e-5)
     outside = np.setdiff1d(np.arange(2000), candidates)
     assert not ranked.fused[outside].any()
+
+
+async def test_a_search_asked_again_is_remembered_until_the_knowledge_changes(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await ingest_faq(maker, embedder, tenant.id, FAQ, tmp_path / "kb", name="shop.json")
+    rankings: list[str] = []
+    rank_for_real = TenantIndex.rank
+
+    def counted(self: TenantIndex, vector: Any, query: str, language: str, mode: Any) -> Any:
+        rankings.append(f"{query} / {mode}")
+        return rank_for_real(self, vector, query, language, mode)
+
+    monkeypatch.setattr(TenantIndex, "rank", counted)
+    question = "Quels sont les délais de livraison ?"
+    first = await search(client, tenant, question, "hybrid")
+    again = await search(client, tenant, question, "hybrid")
+    assert again == first and rankings == [f"{question} / hybrid"]
+    await search(client, tenant, question, "dense")  # another search: ranked
+    assert len(rankings) == 2
+    belgium = {
+        "question": "Quels sont les délais de livraison pour la Belgique ?",
+        "answer": "Comptez 5 jours ouvrés.",
+        "language": "fr",
+    }
+    await ingest_faq(maker, embedder, tenant.id, [*FAQ, belgium], tmp_path / "kb", "shop.json")
+    after = await search(client, tenant, question, "hybrid")  # a new revision: ranked
+    assert len(rankings) == 3
+    assert belgium["question"] in [hit["question"] for hit in after]

@@ -6,8 +6,10 @@ is visible everywhere on the next question, without a restart.
 """
 
 import asyncio
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +18,9 @@ from libriassist.ai.embedder import Embedder
 from libriassist.knowledge.background import BACKGROUND_QUESTIONS
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.retrieval import Mode, Ranked, rank
+
+# Searches each tenant's index keeps the hits of (knowledge.service.search).
+REMEMBERED_SEARCHES = 1024
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,25 @@ class TenantIndex:
     def __post_init__(self) -> None:
         self._languages = np.array([c.language for c in self.chunks])
         self._same_language: dict[str, npt.NDArray[np.float32]] = {}
+        # Searches this index answered lately (knowledge.service.search): the same
+        # question gets the same hits for as long as this index, that is this revision of
+        # the tenant's knowledge, lives.
+        self._answers: OrderedDict[tuple[object, ...], tuple[Any, ...]] = OrderedDict()
+        self._answers_lock = threading.Lock()
+
+    def remembered(self, key: tuple[object, ...]) -> tuple[Any, ...] | None:
+        with self._answers_lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+            return found
+
+    def remember(self, key: tuple[object, ...], answer: tuple[Any, ...]) -> None:
+        with self._answers_lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > REMEMBERED_SEARCHES:
+                self._answers.popitem(last=False)
 
     def same_language(self, language: str) -> npt.NDArray[np.float32]:
         """1 for the chunks in ``language``, 0 for the others (kept: the index never changes)."""

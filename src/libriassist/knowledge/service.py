@@ -145,11 +145,18 @@ async def search(
     if not index.chunks:
         return []
     language = language or detect_language(query)
+    # A question asked before, of this revision of the knowledge, in the same language:
+    # the same hits (its vector too is the same, from the query cache). Callers read the
+    # hits and never change them.
+    key = (query, language, mode, limit)
+    remembered = index.remembered(key) if len(query) <= REMEMBERED_QUERY_MAX_CHARS else None
+    if remembered is not None:
+        return list(remembered)
     if vector is None:
         vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
     baseline = await _baseline(cache, embedder, vector)
-    return [
+    hits = [
         SearchHit(
             **vars(index.chunks[i]),  # asdict() would deep-copy every field
             score=round(float(similarity[i]), 4),
@@ -159,6 +166,13 @@ async def search(
         )
         for i in ranked.order[:limit]
     ]
+    if len(query) <= REMEMBERED_QUERY_MAX_CHARS:
+        index.remember(key, tuple(hits))
+    return hits
+
+
+# Longer texts are rarely asked twice word for word; they are not kept.
+REMEMBERED_QUERY_MAX_CHARS = 500
 
 
 async def _baseline(
