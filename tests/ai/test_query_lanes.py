@@ -58,11 +58,21 @@ async def held(embedder: GatedEmbedder) -> None:
     assert await asyncio.to_thread(embedder.holding.acquire, True, 10)
 
 
+async def holding(
+    lanes: QueryLanes, embedder: GatedEmbedder, *texts: str
+) -> "list[asyncio.Future[Vectors]]":
+    """Questions that each hold a lane until the gate opens, asked one after another."""
+    futures = []
+    for text in texts:
+        futures.append(asyncio.ensure_future(lanes.embed([text])))
+        await held(embedder)
+    return futures
+
+
 async def test_questions_waiting_together_go_in_one_call_in_arrival_order() -> None:
     embedder = GatedEmbedder()
     lanes = QueryLanes(embedder)
-    first = asyncio.ensure_future(lanes.embed(["hold"]))
-    await held(embedder)
+    (first,) = await holding(lanes, embedder, "hold")
     questions = [asyncio.ensure_future(lanes.embed([f"question {i}"])) for i in range(6)]
     darija = asyncio.ensure_future(lanes.embed(["wach kayn", "هل يوجد"]))  # text + rewrite
     await asyncio.sleep(0)  # every one is queued behind the held call
@@ -82,8 +92,7 @@ async def test_a_call_takes_at_most_max_texts(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(query_lanes, "MAX_TEXTS", 3)
     embedder = GatedEmbedder()
     lanes = QueryLanes(embedder)
-    first = asyncio.ensure_future(lanes.embed(["hold"]))
-    await held(embedder)
+    (first,) = await holding(lanes, embedder, "hold")
     rest = [asyncio.ensure_future(lanes.embed([f"q{i}"])) for i in range(7)]
     await asyncio.sleep(0)
     embedder.gate.set()
@@ -94,10 +103,7 @@ async def test_a_call_takes_at_most_max_texts(monkeypatch: pytest.MonkeyPatch) -
 async def test_a_model_with_two_lanes_embeds_two_questions_side_by_side_on_a_core_each() -> None:
     embedder = GatedEmbedder(lanes=2)
     lanes = QueryLanes(embedder)
-    pair = [asyncio.ensure_future(lanes.embed(["hold 0"]))]
-    await held(embedder)
-    pair.append(asyncio.ensure_future(lanes.embed(["hold 1"])))
-    await held(embedder)  # both calls are in the model at once
+    pair = await holding(lanes, embedder, "hold 0", "hold 1")  # in the model at once
     third = asyncio.ensure_future(lanes.embed(["third"]))
     await asyncio.sleep(0.05)
     assert ["third"] not in embedder.calls  # no third lane
@@ -111,10 +117,7 @@ async def test_a_model_with_two_lanes_embeds_two_questions_side_by_side_on_a_cor
 async def test_a_lane_takes_its_share_of_the_waiting_questions_not_all_of_them() -> None:
     embedder = GatedEmbedder(lanes=2)
     lanes = QueryLanes(embedder)
-    first = [asyncio.ensure_future(lanes.embed(["hold 0"]))]
-    await held(embedder)
-    first.append(asyncio.ensure_future(lanes.embed(["hold 1"])))
-    await held(embedder)  # both lanes busy
+    first = await holding(lanes, embedder, "hold 0", "hold 1")  # both lanes busy
     waiting = [asyncio.ensure_future(lanes.embed([f"q{i}"])) for i in range(6)]
     await asyncio.sleep(0)
     embedder.gate.set()
@@ -126,8 +129,7 @@ async def test_a_lane_takes_its_share_of_the_waiting_questions_not_all_of_them()
 async def test_one_refused_question_does_not_fail_the_others_in_its_call() -> None:
     embedder = GatedEmbedder()
     lanes = QueryLanes(embedder)
-    first = asyncio.ensure_future(lanes.embed(["hold"]))
-    await held(embedder)
+    (first,) = await holding(lanes, embedder, "hold")
     good = asyncio.ensure_future(lanes.embed(["good"]))
     bad = asyncio.ensure_future(lanes.embed(["refused"]))
     other = asyncio.ensure_future(lanes.embed(["other"]))
@@ -144,8 +146,7 @@ async def test_one_refused_question_does_not_fail_the_others_in_its_call() -> No
 async def test_a_question_whose_visitor_left_is_not_embedded() -> None:
     embedder = GatedEmbedder()
     lanes = QueryLanes(embedder)
-    first = asyncio.ensure_future(lanes.embed(["hold"]))
-    await held(embedder)
+    (first,) = await holding(lanes, embedder, "hold")
     gone = asyncio.ensure_future(lanes.embed(["gone"]))
     kept = asyncio.ensure_future(lanes.embed(["kept"]))
     await asyncio.sleep(0)

@@ -149,7 +149,8 @@ async def search(
     # the same hits (its vector too is the same, from the query cache). Callers read the
     # hits and never change them.
     key = (query, language, mode, limit)
-    remembered = index.remembered(key) if len(query) <= REMEMBERED_QUERY_MAX_CHARS else None
+    rememberable = len(query) <= REMEMBERED_QUERY_MAX_CHARS
+    remembered = index.remembered(key) if rememberable else None
     if remembered is not None:
         return list(remembered)
     if vector is None:
@@ -166,7 +167,7 @@ async def search(
         )
         for i in ranked.order[:limit]
     ]
-    if len(query) <= REMEMBERED_QUERY_MAX_CHARS:
+    if rememberable:
         index.remember(key, tuple(hits))
     return hits
 
