@@ -11,7 +11,10 @@ with no database, no authentication, no middleware and no logging:
   ``delta`` events, then ``done``;
 - ``POST /relay-search``: the same, after one query embedding with the bundled model
   (never cached) and one hybrid search over the tenant's index, loaded once at start-up
-  with the product's own loader, as the product searches it.
+  with the product's own loader, as the product searches it;
+- ``POST /embed-search``: the one query embedding and the one search, then the best
+  hit's text as one ``delta`` event and ``done``: the floor of an answer that involves
+  no model (a quoted reply), under the same load as that answer.
 
 Both take ``{"message": "…"}``.
 """
@@ -94,17 +97,32 @@ def build_app(llm_url: str, model: str, database_url: str | None, tenant: str | 
     async def bare(body: Question) -> StreamingResponse:
         return await relay(body.message, None)
 
+    async def embed_and_search(question: str) -> str:
+        def embed() -> Any:
+            with one_call_at_a_time:
+                return embedder.embed_queries([question])
+
+        vectors = await asyncio.to_thread(embed)
+        tenant_index = index["tenant"]
+        ranked, _, _ = tenant_index.rank(vectors[0], question, "fr", "hybrid")
+        return tenant_index.chunks[int(ranked.order[0])].text if len(ranked.order) else ""
+
     @app.post("/relay-search")
     async def with_search(body: Question) -> StreamingResponse:
-        async def embed_and_search() -> None:
-            def embed() -> Any:
-                with one_call_at_a_time:
-                    return embedder.embed_queries([body.message])
+        async def before() -> None:
+            await embed_and_search(body.message)
 
-            vectors = await asyncio.to_thread(embed)
-            index["tenant"].rank(vectors[0], body.message, "fr", "hybrid")
+        return await relay(body.message, before)
 
-        return await relay(body.message, embed_and_search)
+    @app.post("/embed-search")
+    async def search_only(body: Question) -> StreamingResponse:
+        text = await embed_and_search(body.message)
+
+        async def events() -> AsyncIterator[bytes]:
+            yield _event("delta", {"text": text})
+            yield _event("done", {"model": "extractive"})
+
+        return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
 
