@@ -665,7 +665,11 @@ class Bench:
         self.throughput: dict[str, Any] = {}
         self.client = httpx.AsyncClient(
             timeout=httpx.Timeout(120.0),
-            limits=httpx.Limits(max_connections=500, max_keepalive_connections=500),
+            # Idle connections are dropped well before the servers' own 5 s keep-alive
+            # ends: reusing one just as the server closes it fails the request.
+            limits=httpx.Limits(
+                max_connections=500, max_keepalive_connections=500, keepalive_expiry=2.0
+            ),
         )
 
     def chat(self, base: str, tenant: str, questions: list[str]) -> Ask:
