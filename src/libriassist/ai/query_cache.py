@@ -5,56 +5,39 @@ remote embedder, a network round trip). The model id is part of the key, so two 
 spaces never share an entry.
 """
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 import numpy.typing as npt
+
+from libriassist.kit.lru import Lru
 
 Vector = npt.NDArray[np.float32]
 
 
 class QueryCache:
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[str, str], Vector] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: Lru[tuple[str, str], Vector] = Lru(size)
 
     @property
     def size(self) -> int:
-        return self._size
+        return self._entries.size
 
     def resize(self, size: int) -> None:
-        with self._lock:
-            self._size = size
-            self._trim()
+        self._entries.resize(size)
 
     def get(self, model_id: str, text: str) -> Vector | None:
-        with self._lock:
-            vector = self._entries.get((model_id, text))
-            if vector is not None:
-                self._entries.move_to_end((model_id, text))
-            return vector
+        return self._entries.get((model_id, text))
 
     def put(self, model_id: str, text: str, vector: Vector) -> Vector:
         """Store a read-only copy and return it: callers share the cached array."""
-        if self._size == 0:
+        if self._entries.size == 0:
             return vector
         stored = np.array(vector, dtype=np.float32)
         stored.setflags(write=False)
-        with self._lock:
-            self._entries[(model_id, text)] = stored
-            self._entries.move_to_end((model_id, text))
-            self._trim()
+        self._entries.put((model_id, text), stored)
         return stored
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def _trim(self) -> None:
-        while len(self._entries) > self._size:
-            self._entries.popitem(last=False)

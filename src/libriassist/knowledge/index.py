@@ -6,7 +6,6 @@ is visible everywhere on the next question, without a restart.
 """
 
 import asyncio
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from libriassist.ai.embedder import Embedder
+from libriassist.kit.lru import Lru
 from libriassist.knowledge.background import BACKGROUND_QUESTIONS
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.retrieval import Mode, Ranked, rank
@@ -49,22 +49,13 @@ class TenantIndex:
         # Searches this index answered lately (knowledge.service.search): the same
         # question gets the same hits for as long as this index, that is this revision of
         # the tenant's knowledge, lives.
-        self._answers: OrderedDict[tuple[object, ...], tuple[Any, ...]] = OrderedDict()
-        self._answers_lock = threading.Lock()
+        self._answers: Lru[tuple[object, ...], tuple[Any, ...]] = Lru(REMEMBERED_SEARCHES)
 
     def remembered(self, key: tuple[object, ...]) -> tuple[Any, ...] | None:
-        with self._answers_lock:
-            found = self._answers.get(key)
-            if found is not None:
-                self._answers.move_to_end(key)
-            return found
+        return self._answers.get(key)
 
     def remember(self, key: tuple[object, ...], answer: tuple[Any, ...]) -> None:
-        with self._answers_lock:
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > REMEMBERED_SEARCHES:
-                self._answers.popitem(last=False)
+        self._answers.put(key, answer)
 
     def same_language(self, language: str) -> npt.NDArray[np.float32]:
         """1 for the chunks in ``language``, 0 for the others (kept: the index never changes)."""
