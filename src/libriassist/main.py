@@ -38,7 +38,7 @@ from libriassist.kit.middleware import (
     UnhandledErrorMiddleware,
 )
 from libriassist.kit.settings_cache import SettingsCache
-from libriassist.knowledge import pgvector_search
+from libriassist.knowledge import background, pgvector_search
 from libriassist.knowledge.index import IndexCache
 from libriassist.knowledge.router import UPLOAD_PATH
 from libriassist.knowledge.router import router as knowledge_router
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             settings_cache=SettingsCache(settings.settings_cache_seconds),
         )
         intents_builtin.warm_up(model, app.state.resources.intent_cache.cache_dir)
+        background.warm_up(model)
         if settings.search_backend == "pgvector":
             # Fails start-up with the fix when the server has no pgvector.
             await pgvector_search.ensure_schema(engine, model.model_id, model.dim)

@@ -13,9 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from libriassist.ai.embedder import Embedder
 from libriassist.kit.lru import Lru
-from libriassist.knowledge.background import BACKGROUND_QUESTIONS
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.retrieval import Mode, Ranked, rank
 
@@ -88,16 +86,6 @@ class IndexCache:
         self.max_chunks = max_chunks
         self._indexes: OrderedDict[str, TenantIndex] = OrderedDict()
         self._locks: dict[str, asyncio.Lock] = {}
-        self._background: dict[str, npt.NDArray[np.float32]] = {}
-
-    def cached_background(self, embedder: Embedder) -> npt.NDArray[np.float32] | None:
-        return self._background.get(embedder.model_id)
-
-    def background(self, embedder: Embedder) -> npt.NDArray[np.float32]:
-        """The background questions embedded as passages, once per model."""
-        if embedder.model_id not in self._background:
-            self._background[embedder.model_id] = embedder.embed_passages(BACKGROUND_QUESTIONS)
-        return self._background[embedder.model_id]
 
     def get(self, tenant_id: str, version: str) -> TenantIndex | None:
         index = self._indexes.get(tenant_id)

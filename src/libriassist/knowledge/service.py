@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.errors import NotFound
 from libriassist.kit.language import detect_language
-from libriassist.knowledge import pgvector_search
+from libriassist.knowledge import background, pgvector_search
 from libriassist.knowledge.index import IndexCache, IndexedChunk, TenantIndex
 from libriassist.knowledge.ingestion import (
     ingest_documents,
@@ -132,7 +132,7 @@ async def search(
 
     ``backend`` is ``LIBRIASSIST_SEARCH_BACKEND``: ``memory`` ranks an index this process
     holds per tenant; ``pgvector`` asks PostgreSQL for candidates and keeps nothing per
-    tenant. Both rank with ``retrieval.rank``; ``cache`` also holds the background vectors.
+    tenant. Both rank with ``retrieval.rank``.
     ``revision``: the tenant's ``kb_revision`` when the caller has just read it (saves
     reading it again). ``vector``: ``embed_query(embedder, query, language)`` when the
     caller already has it.
@@ -156,7 +156,7 @@ async def search(
     if vector is None:
         vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
-    baseline = await _baseline(cache, embedder, vector)
+    baseline = await _baseline(embedder, vector)
     hits = [
         SearchHit(
             **vars(index.chunks[i]),  # asdict() would deep-copy every field
@@ -176,14 +176,12 @@ async def search(
 REMEMBERED_QUERY_MAX_CHARS = 500
 
 
-async def _baseline(
-    cache: IndexCache, embedder: Embedder, vector: npt.NDArray[np.float32]
-) -> float:
+async def _baseline(embedder: Embedder, vector: npt.NDArray[np.float32]) -> float:
     """The question's mean cosine against generic background questions."""
-    background = cache.cached_background(embedder)
-    if background is None:  # embedded once per model and process, off the event loop
-        background = await asyncio.to_thread(cache.background, embedder)
-    return float((background @ vector).mean())
+    vectors = background.ready_vectors(embedder)
+    if vectors is None:  # not there yet (knowledge/background.py): off the event loop
+        vectors = await asyncio.to_thread(background.background_vectors, embedder)
+    return float((vectors @ vector).mean())
 
 
 async def _search_pgvector(
@@ -215,7 +213,7 @@ async def _search_pgvector(
         row.id: _indexed_chunk(row)
         for row in await ChunkRepository(session, tenant_id).for_hits(ids)
     }
-    baseline = await _baseline(cache, embedder, vector)
+    baseline = await _baseline(embedder, vector)
     hits = []
     for i in best:
         row = rows.get(found.chunk_ids[i])

@@ -1,0 +1,86 @@
+"""The background questions' vectors (the lift's null model): shipped for the bundled
+model, embedded once per process for another, never once per waiting question."""
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from libriassist.ai.embedder import Embedder
+from libriassist.knowledge import background
+from libriassist.knowledge.background import BACKGROUND_QUESTIONS
+
+
+class SlowPassages:
+    """A model of its own (a new id each time) whose passages take a while to embed."""
+
+    dim = 4
+
+    def __init__(self, fails: bool = False) -> None:
+        self.model_id = f"slow-{uuid.uuid4().hex}"
+        self.calls = 0
+        self.fails = fails
+        self._count = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.embed_passages(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        with self._count:
+            self.calls += 1
+        time.sleep(0.2)
+        if self.fails:
+            raise RuntimeError("the embedding service is down")
+        return np.ones((len(texts), self.dim), dtype=np.float32) / 2
+
+
+def test_the_shipped_vectors_are_the_current_questions(embedder: Embedder) -> None:
+    shipped = background.shipped_vectors(embedder.model_id, embedder.dim)
+    assert shipped is not None, "questions changed: run python -m libriassist.knowledge.background"
+    fresh = np.asarray(embedder.embed_passages(BACKGROUND_QUESTIONS), np.float32)
+    assert (np.sum(fresh * shipped, axis=1) > 0.999).all()
+    assert background.background_vectors(embedder).shape == (len(BACKGROUND_QUESTIONS), 384)
+
+
+def test_another_models_vectors_are_not_taken_from_the_package() -> None:
+    assert background.shipped_vectors("another-model", 384) is None
+    model = SlowPassages()
+    assert background.shipped_vectors(model.model_id, model.dim) is None
+    assert background.background_vectors(model).shape == (len(BACKGROUND_QUESTIONS), 4)
+    assert model.calls == 1
+
+
+def test_questions_that_come_together_share_one_embedding() -> None:
+    model = SlowPassages()
+    with ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(lambda _: background.background_vectors(model), range(10)))
+    assert model.calls == 1
+    assert all(r is results[0] for r in results)
+    assert background.ready_vectors(model) is results[0]
+
+
+def test_the_warm_up_embeds_them_before_the_first_question() -> None:
+    model = SlowPassages()
+    assert background.ready_vectors(model) is None
+    background.warm_up(model)
+    deadline = time.monotonic() + 10
+    while background.ready_vectors(model) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert background.ready_vectors(model) is not None
+    background.background_vectors(model)
+    assert model.calls == 1
+
+
+def test_a_failed_warm_up_leaves_the_first_question_to_try_again() -> None:
+    model = SlowPassages(fails=True)
+    background.warm_up(model)
+    deadline = time.monotonic() + 10
+    while model.calls == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert background.ready_vectors(model) is None
+    model.fails = False
+    assert background.background_vectors(model) is not None
+    assert model.calls == 2
