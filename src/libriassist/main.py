@@ -1,5 +1,6 @@
 """The ASGI application: ``create_app()`` wires settings, resources, middlewares and routers."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -167,4 +168,20 @@ def app_factory() -> FastAPI:
     """Entry point for ``uvicorn --factory`` (each worker builds its own app)."""
     settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_start_up_objects()
+    return app
+
+
+def freeze_start_up_objects() -> None:
+    """Take what is alive now out of the garbage collector's full collections.
+
+    For a serving process only, once its app is built. Importing the libraries leaves about
+    250,000 objects that live as long as the process, and every full collection walked
+    them all: 130-160 ms during which no reply moved, twice in 3,000 answers at the demo.
+    Frozen, they are never walked again (those full collections took 36-44 ms, for what
+    was made since); they are never freed either, as modules, classes and functions
+    would not have been anyway.
+    """
+    gc.collect()  # what is already garbage is freed, not frozen
+    gc.freeze()

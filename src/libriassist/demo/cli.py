@@ -63,6 +63,8 @@ def demo(
         return
     os.environ.setdefault("LIBRIASSIST_LOG_JSON", "false")
     configure_logging(settings.log_level, as_json=False)
-    from libriassist.main import create_app
+    from libriassist.main import create_app, freeze_start_up_objects
 
-    uvicorn.run(create_app(settings, embedder), host=host, port=port, log_config=None)
+    application = create_app(settings, embedder)
+    freeze_start_up_objects()
+    uvicorn.run(application, host=host, port=port, log_config=None)
