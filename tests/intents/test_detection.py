@@ -1,6 +1,8 @@
 """Detection's edges: no embedder, and the refiner hook."""
 
+import asyncio
 import threading
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -9,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, EmbeddingError
-from libriassist.intents import detection
+from libriassist.intents import detection, matching
 from libriassist.intents import service as intents_service
 from libriassist.intents.detection import Detection
 from libriassist.intents.matching import IntentCache, TenantIntents, load_intents
@@ -211,3 +213,29 @@ async def test_a_message_asked_again_keeps_its_verdict_until_the_intents_change(
     )
     changed = await detect()
     assert len(decided) == 3 and changed.intent == "gift_cards"
+
+
+async def test_questions_that_come_together_share_one_trained_model(
+    maker: async_sessionmaker[AsyncSession],
+    tenant: Tenant,
+    embedder: Embedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = [
+        IntentIn(name="gift_cards", examples=["Do you sell gift cards?", "a gift voucher"]),
+        IntentIn(name="loyalty", examples=["Is there a loyalty programme?", "fidelity points"]),
+    ]
+    await replace_intents(maker, tenant, embedder, items)
+    trained: list[int] = []
+    train = matching._train
+
+    def counted(*args: Any) -> Any:
+        trained.append(1)
+        time.sleep(0.2)  # long enough for every question to find it still training
+        return train(*args)
+
+    monkeypatch.setattr(matching, "_train", counted)
+    cache = IntentCache()
+    models = await asyncio.gather(*(loaded(maker, tenant, embedder, cache) for _ in range(8)))
+    assert len(trained) == 1
+    assert all(m is models[0] for m in models) and models[0].model is not None

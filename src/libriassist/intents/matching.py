@@ -69,6 +69,7 @@ class IntentCache:
         self._max = max_tenants
         self._intents: OrderedDict[str, TenantIntents] = OrderedDict()
         self._decisions: OrderedDict[Hashable, Any] = OrderedDict()
+        self._locks: dict[str, asyncio.Lock] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "IntentCache":
@@ -88,6 +89,11 @@ class IntentCache:
             return None
         self._intents.move_to_end(tenant_id)
         return found
+
+    def lock(self, tenant_id: str) -> asyncio.Lock:
+        """Held while the tenant's model is built: questions that come meanwhile wait for
+        that one model rather than each train their own (seconds of CPU for 77 intents)."""
+        return self._locks.setdefault(tenant_id, asyncio.Lock())
 
     def put(self, tenant_id: str, intents: TenantIntents) -> None:
         self._intents[tenant_id] = intents
@@ -122,14 +128,18 @@ async def load_intents(
     found = cache.get(tenant_id, revision, embedder.model_id)
     if found is not None:
         return found
-    # No autoflush: the caller may hold pending rows (a new conversation), and flushing
-    # them now would take SQLite's write lock for the time the model trains.
-    with session.no_autoflush:
-        rows = await TenantIntentRepository(session, tenant_id).enabled()
-    model = await asyncio.to_thread(_train, rows, embedder, cache) if rows else None
-    intents = TenantIntents(revision, embedder.model_id, model)
-    cache.put(tenant_id, intents)
-    return intents
+    async with cache.lock(tenant_id):
+        found = cache.get(tenant_id, revision, embedder.model_id)
+        if found is not None:  # built while this question waited
+            return found
+        # No autoflush: the caller may hold pending rows (a new conversation), and flushing
+        # them now would take SQLite's write lock for the time the model trains.
+        with session.no_autoflush:
+            rows = await TenantIntentRepository(session, tenant_id).enabled()
+        model = await asyncio.to_thread(_train, rows, embedder, cache) if rows else None
+        intents = TenantIntents(revision, embedder.model_id, model)
+        cache.put(tenant_id, intents)
+        return intents
 
 
 def _train(rows: list[TenantIntent], embedder: Embedder, cache: IntentCache) -> IntentModel:
