@@ -178,10 +178,10 @@ def freeze_start_up_objects() -> None:
 
     For a serving process only, once its app is built. Importing the libraries leaves about
     250,000 objects that live as long as the process, and every full collection walked
-    them all: 130-160 ms during which no reply moved, twice in 3,000 answers at the demo.
-    Frozen, they are never walked again (those full collections took 36-44 ms, for what
-    was made since); they are never freed either, as modules, classes and functions
-    would not have been anyway.
+    them all: 125-165 ms during which no reply moved, twice in 3,000 answers at the demo
+    (bench/start_under_load.py). Frozen, they are never walked again (those collections
+    took 28-44 ms, for what was made since); they are never freed either, as modules,
+    classes and functions would not have been anyway.
     """
     gc.collect()  # what is already garbage is freed, not frozen
     gc.freeze()
