@@ -128,3 +128,21 @@ async def test_weak_and_foreign_keys_in_the_set_are_ignored(
             await cache.signing_key(jwks_server.url, kid, algorithm)
         assert refused.value.reason == "unknown_kid", kid
     assert (await cache.signing_key(jwks_server.url, "ec-1", "ES256")).key_id == "ec-1"
+
+
+async def test_it_keeps_the_key_sets_of_at_most_max_urls_shops(
+    cache_clock: Clock, jwks_server: JwksServer, rsa_old: SigningKey
+) -> None:
+    jwks_server.keys = [rsa_old.jwk()]
+    small = JwksCache(clock=cache_clock, max_urls=2, allow_private=True)
+    try:
+        for shop in ("a", "b", "a", "c"):  # "b" is then the least recently used
+            await small.signing_key(f"{jwks_server.url}?{shop}", rsa_old.kid, "RS256")
+        assert jwks_server.hits == 3
+        await small.signing_key(f"{jwks_server.url}?a", rsa_old.kid, "RS256")
+        await small.signing_key(f"{jwks_server.url}?c", rsa_old.kid, "RS256")
+        assert jwks_server.hits == 3, "still kept"
+        await small.signing_key(f"{jwks_server.url}?b", rsa_old.kid, "RS256")
+        assert jwks_server.hits == 4, "dropped, so fetched again"
+    finally:
+        await small.close()

@@ -21,7 +21,6 @@ which every curated write moves: a normal message reads no curated rows.
 
 import asyncio
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from libriassist.ai.embedder import Embedder
 from libriassist.curated.models import CuratedAnswer
 from libriassist.curated.repository import CuratedAnswerRepository
+from libriassist.kit.lru import Lru
 from libriassist.knowledge.analysis import normalise_question
 
 log = logging.getLogger("libriassist.curated")
@@ -103,21 +103,16 @@ class CuratedCache:
     """Per-process LRU of tenants' pins, valid while the tenant's ``kb_revision`` holds."""
 
     def __init__(self, max_tenants: int = 256) -> None:
-        self._max = max_tenants
-        self._pins: OrderedDict[str, TenantPins] = OrderedDict()
+        self._pins: Lru[str, TenantPins] = Lru(max_tenants)
 
     def get(self, tenant_id: str, revision: str, model_id: str) -> TenantPins | None:
         pins = self._pins.get(tenant_id)
         if pins is None or pins.revision != revision or pins.model_id != model_id:
             return None
-        self._pins.move_to_end(tenant_id)
         return pins
 
     def put(self, tenant_id: str, pins: TenantPins) -> None:
-        self._pins[tenant_id] = pins
-        self._pins.move_to_end(tenant_id)
-        while len(self._pins) > self._max:
-            self._pins.popitem(last=False)
+        self._pins.put(tenant_id, pins)
 
     def __len__(self) -> int:
         return len(self._pins)

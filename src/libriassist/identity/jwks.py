@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,7 @@ from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
 from libriassist.identity.errors import IdentityProviderUnavailable, InvalidUserToken
+from libriassist.kit.lru import Lru
 from libriassist.kit.network import pinned_request, public_address
 
 log = logging.getLogger("libriassist.identity")
@@ -82,9 +82,8 @@ class JwksCache:
         self.min_ttl = max(min_ttl, min_refresh_interval)
         self.max_ttl = max_ttl
         self.min_refresh_interval = min_refresh_interval
-        self.max_urls = max_urls
         self._clock = clock
-        self._sets: OrderedDict[str, _KeySet] = OrderedDict()
+        self._sets: Lru[str, _KeySet] = Lru(max_urls)
         self._client: httpx.AsyncClient | None = None
 
     async def signing_key(self, url: str, kid: str | None, algorithm: str) -> PyJWK:
@@ -131,11 +130,8 @@ class JwksCache:
     def _entry(self, url: str) -> _KeySet:
         entry = self._sets.get(url)
         if entry is None:
-            entry = self._sets[url] = _KeySet()
-            while len(self._sets) > self.max_urls:
-                self._sets.popitem(last=False)
-        else:
-            self._sets.move_to_end(url)
+            entry = _KeySet()
+            self._sets.put(url, entry)
         return entry
 
     async def _fetch(self, url: str) -> tuple[list[PyJWK], float]:

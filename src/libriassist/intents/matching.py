@@ -8,7 +8,6 @@ of BANKING77. A normal message reads no intent rows.
 
 import asyncio
 import logging
-from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from libriassist.intents.model import IntentModel, Prediction
 from libriassist.intents.models import TenantIntent
 from libriassist.intents.repository import TenantIntentRepository
 from libriassist.kit.language import detect_language
+from libriassist.kit.lru import Lru
 
 log = logging.getLogger("libriassist.intents")
 
@@ -66,9 +66,8 @@ class IntentCache:
         self.cache_dir = cache_dir
         self.english = english
         self.english_model_dir = english_model_dir
-        self._max = max_tenants
-        self._intents: OrderedDict[str, TenantIntents] = OrderedDict()
-        self._decisions: OrderedDict[Hashable, Any] = OrderedDict()
+        self._intents: Lru[str, TenantIntents] = Lru(max_tenants)
+        self._decisions: Lru[Hashable, Any] = Lru(self.MAX_DECISIONS)
         self._locks: dict[str, asyncio.Lock] = {}
 
     @classmethod
@@ -87,7 +86,6 @@ class IntentCache:
         found = self._intents.get(tenant_id)
         if found is None or found.revision != revision or found.model_id != model_id:
             return None
-        self._intents.move_to_end(tenant_id)
         return found
 
     def lock(self, tenant_id: str) -> asyncio.Lock:
@@ -96,10 +94,7 @@ class IntentCache:
         return self._locks.setdefault(tenant_id, asyncio.Lock())
 
     def put(self, tenant_id: str, intents: TenantIntents) -> None:
-        self._intents[tenant_id] = intents
-        self._intents.move_to_end(tenant_id)
-        while len(self._intents) > self._max:
-            self._intents.popitem(last=False)
+        self._intents.put(tenant_id, intents)
 
     def __len__(self) -> int:
         return len(self._intents)
@@ -110,15 +105,10 @@ class IntentCache:
     MAX_DECISIONS = 4096
 
     def decision(self, key: Hashable) -> Any:
-        found = self._decisions.get(key)
-        if found is not None:
-            self._decisions.move_to_end(key)
-        return found
+        return self._decisions.get(key)
 
     def keep_decision(self, key: Hashable, value: Any) -> None:
-        self._decisions[key] = value
-        while len(self._decisions) > self.MAX_DECISIONS:
-            self._decisions.popitem(last=False)
+        self._decisions.put(key, value)
 
 
 async def load_intents(

@@ -1,7 +1,8 @@
 """A bounded, thread-safe map that drops its least recently used entry first.
 
-Shared by the process's small caches (query vectors, each index's remembered searches):
-one place for the lock and the eviction order.
+Shared by the process's small caches (query vectors, each index's remembered searches,
+tenants' intents and pins, intent decisions, shops' signing keys): one place for the lock
+and the eviction order.
 """
 
 import threading
