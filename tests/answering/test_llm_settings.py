@@ -245,3 +245,29 @@ async def test_the_operator_sets_a_tenants_model_from_the_cli(
     assert "Traceback" not in bad.stderr
     assert cli(settings, "llm", "reset", tenant.id).returncode == 0
     assert '"mode": "platform"' in cli(settings, "llm", "show", tenant.id, "--json").stdout
+
+
+async def test_each_key_is_sent_with_its_own_requests_over_shared_connections(
+    client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
+) -> None:
+    """One connection pool under every tenant's client: a new key reuses the warm
+    connection (no TLS set-up of its own), and still only its own requests carry it."""
+
+    async def use_key(key: str) -> None:
+        put = await client.put(
+            "/api/v1/admin/llm",
+            json={"mode": "custom", "base_url": fake_llm.url, "model": "m", "api_key": key},
+            headers=tenant.admin_headers(),
+        )
+        assert put.status_code == 200, put.text
+        await ask(client, tenant, DELIVERY)
+
+    await ask(client, tenant, DELIVERY)  # the platform's model, without a key
+    await use_key("sk-first-key-0001")
+    await use_key("sk-second-key-0002")
+    await use_key("sk-first-key-0001")
+    keys = [seen.headers.get("authorization") for seen in fake_llm.seen]
+    first, second = "Bearer sk-first-key-0001", "Bearer sk-second-key-0002"
+    assert keys[1:] == [first, second, first]
+    assert "sk-" not in (keys[0] or "")
+    assert len({seen.peer for seen in fake_llm.seen}) == 1, "one connection for all"

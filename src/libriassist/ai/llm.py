@@ -168,6 +168,11 @@ class LLMClients:
         self.breaker_cooldown = breaker_cooldown
         self._clients: dict[tuple[str, str, float], AsyncOpenAI] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
+        # One connection pool under every client: the key travels in each request's
+        # headers, so tenants on one provider share its warm connections, and a tenant's
+        # first question builds no TLS trust store of its own (20 ms of the event loop,
+        # during which no other reply moved).
+        self._http: openai.DefaultAsyncHttpxClient | None = None
 
     def breaker(self, config: LLMConfig) -> CircuitBreaker:
         found = self._breakers.get(config.endpoint)
@@ -181,20 +186,24 @@ class LLMClients:
         slot = (config.base_url, key_id, config.timeout)
         found = self._clients.get(slot)
         if found is None:
+            if self._http is None:
+                self._http = openai.DefaultAsyncHttpxClient()  # the SDK's own defaults
             found = AsyncOpenAI(
                 base_url=config.base_url,
                 # Local servers (Ollama, vLLM, llama.cpp) take any key; the SDK needs one.
                 api_key=config.api_key or "not-needed",
                 timeout=openai.Timeout(config.timeout, connect=min(config.timeout, 5.0)),
                 max_retries=0,  # ours are aware of the first token; the SDK's are not
+                http_client=self._http,
             )
             self._clients[slot] = found
         return found
 
     async def close(self) -> None:
-        for client in self._clients.values():
-            await client.close()
-        self._clients.clear()
+        self._clients.clear()  # closing one would close the pool they share
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     def stream(self, config: LLMConfig, messages: list[ChatMessage]) -> "ReplyStream":
         return ReplyStream(self, config, messages)
