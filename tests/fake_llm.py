@@ -63,6 +63,7 @@ class FakeLLM:
     default: Turn = field(default_factory=Turn)
     seen: list[Seen] = field(default_factory=list)
     url: str = ""
+    set_cookie: str | None = None  # a Set-Cookie header on streamed replies, as gateways do
 
     def next_turn(self) -> Turn:
         return self.script.pop(0) if self.script else self.default
@@ -92,7 +93,9 @@ class FakeLLM:
             seen.finished = True
             return JSONResponse(_completion(body, text))
         return StreamingResponse(
-            self._stream(turn, body, pieces, seen), media_type="text/event-stream"
+            self._stream(turn, body, pieces, seen),
+            media_type="text/event-stream",
+            headers={"set-cookie": self.set_cookie} if self.set_cookie else None,
         )
 
     async def _stream(

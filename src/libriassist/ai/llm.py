@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import random
+import ssl
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
@@ -151,7 +152,8 @@ _RETRYABLE = (
 
 
 class LLMClients:
-    """One SDK client per endpoint and key (their connection pools are reused), one
+    """One SDK client per endpoint and key, each with its own connection pool (and cookie
+    jar: nothing one tenant's provider sets travels with another tenant's requests), one
     breaker per endpoint. Lives as long as the process."""
 
     def __init__(
@@ -168,11 +170,11 @@ class LLMClients:
         self.breaker_cooldown = breaker_cooldown
         self._clients: dict[tuple[str, str, float], AsyncOpenAI] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
-        # One connection pool under every client: the key travels in each request's
-        # headers, so tenants on one provider share its warm connections, and a tenant's
-        # first question builds no TLS trust store of its own (20 ms of the event loop,
-        # during which no other reply moved).
-        self._http: openai.DefaultAsyncHttpxClient | None = None
+        # One TLS set-up for all of them. Each client built its own trust store: 20 ms of
+        # the event loop (no other reply moved meanwhile) on the first question of every
+        # tenant with its own key, in every worker. The system's store, as the SDK reads
+        # it (SSL_CERT_FILE and SSL_CERT_DIR are honoured).
+        self._tls: ssl.SSLContext | None = None
 
     def breaker(self, config: LLMConfig) -> CircuitBreaker:
         found = self._breakers.get(config.endpoint)
@@ -186,24 +188,23 @@ class LLMClients:
         slot = (config.base_url, key_id, config.timeout)
         found = self._clients.get(slot)
         if found is None:
-            if self._http is None:
-                self._http = openai.DefaultAsyncHttpxClient()  # the SDK's own defaults
+            if self._tls is None:
+                self._tls = ssl.create_default_context()
             found = AsyncOpenAI(
                 base_url=config.base_url,
                 # Local servers (Ollama, vLLM, llama.cpp) take any key; the SDK needs one.
                 api_key=config.api_key or "not-needed",
                 timeout=openai.Timeout(config.timeout, connect=min(config.timeout, 5.0)),
                 max_retries=0,  # ours are aware of the first token; the SDK's are not
-                http_client=self._http,
+                http_client=openai.DefaultAsyncHttpxClient(verify=self._tls),  # SDK defaults
             )
             self._clients[slot] = found
         return found
 
     async def close(self) -> None:
-        self._clients.clear()  # closing one would close the pool they share
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.close()
 
     def stream(self, config: LLMConfig, messages: list[ChatMessage]) -> "ReplyStream":
         return ReplyStream(self, config, messages)
