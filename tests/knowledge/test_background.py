@@ -1,6 +1,7 @@
 """The background questions' vectors (the lift's null model): shipped for the bundled
 model, embedded once per process for another, never once per waiting question."""
 
+import asyncio
 import threading
 import time
 import uuid
@@ -37,7 +38,7 @@ class SlowPassages:
 
 
 def test_the_shipped_vectors_are_the_current_questions(embedder: Embedder) -> None:
-    shipped = background.shipped_vectors(embedder.model_id, embedder.dim)
+    shipped = background.shipped_vectors(embedder.model_id)
     assert shipped is not None, "questions changed: run python -m libriassist.knowledge.background"
     fresh = np.asarray(embedder.embed_passages(BACKGROUND_QUESTIONS), np.float32)
     assert (np.sum(fresh * shipped, axis=1) > 0.999).all()
@@ -45,9 +46,9 @@ def test_the_shipped_vectors_are_the_current_questions(embedder: Embedder) -> No
 
 
 def test_another_models_vectors_are_not_taken_from_the_package() -> None:
-    assert background.shipped_vectors("another-model", 384) is None
+    assert background.shipped_vectors("another-model") is None
     model = SlowPassages()
-    assert background.shipped_vectors(model.model_id, model.dim) is None
+    assert background.shipped_vectors(model.model_id) is None
     assert background.background_vectors(model).shape == (len(BACKGROUND_QUESTIONS), 4)
     assert model.calls == 1
 
@@ -59,6 +60,13 @@ def test_questions_that_come_together_share_one_embedding() -> None:
     assert model.calls == 1
     assert all(r is results[0] for r in results)
     assert background.ready_vectors(model) is results[0]
+
+
+async def test_questions_on_the_event_loop_wait_for_one_embedding() -> None:
+    model = SlowPassages()
+    results = await asyncio.gather(*(background.vectors_for(model) for _ in range(10)))
+    assert model.calls == 1
+    assert all(r is results[0] for r in results)
 
 
 def test_the_warm_up_embeds_them_before_the_first_question() -> None:

@@ -10,13 +10,15 @@ path: the bundled model's ship with the package (``background_vectors.npz``, wri
 ``python -m libriassist.knowledge.background`` whenever the questions change; a test fails
 while it is stale), another model's are embedded once per process, as the server starts.
 Embedded on demand, they once kept the first questions after a restart under load
-waiting up to 20 s: each waiting question embedded them again, a slice at a time, and
+waiting up to 20-27 s: each waiting question embedded them again, a slice at a time, and
 each slice stood aside for the other visitors' questions (an ingest's passages do).
 """
 
+import asyncio
 import hashlib
 import logging
 import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,8 @@ BACKGROUND_QUESTIONS = [
 SHIPPED = Path(__file__).with_name("background_vectors.npz")
 
 _vectors: dict[str, Vectors] = {}  # model id -> the questions' vectors, as passages
+# model id -> the one computation under way (or failed: the next caller starts another)
+_computing: dict[str, "Future[Vectors]"] = {}
 _lock = threading.Lock()
 
 
@@ -83,39 +87,56 @@ def ready_vectors(embedder: Embedder) -> Vectors | None:
     return _vectors.get(embedder.model_id)
 
 
+async def vectors_for(embedder: Embedder) -> Vectors:
+    """The background questions' vectors for ``embedder``: questions that come while they
+    are being embedded wait for that one computation, holding no thread meanwhile."""
+    found = ready_vectors(embedder)
+    if found is not None:
+        return found
+    return await asyncio.wrap_future(_computation(embedder))
+
+
 def background_vectors(embedder: Embedder) -> Vectors:
-    """The background questions' vectors for ``embedder``, embedded as passages once per
-    model and process (blocking: call it off the event loop). Callers that come while
-    they are being embedded wait for that one computation."""
+    """``vectors_for``, blocking (off the event loop)."""
+    found = ready_vectors(embedder)
+    return found if found is not None else _computation(embedder).result()
+
+
+def warm_up(embedder: Embedder) -> None:
+    """Have the vectors before the first question needs them (start-up does not wait; a
+    question that comes first waits for this computation, not one of its own)."""
+    _computation(embedder)
+
+
+def _computation(embedder: Embedder) -> "Future[Vectors]":
+    model_id = embedder.model_id
     with _lock:
-        found = _vectors.get(embedder.model_id)
-        if found is None:
-            found = shipped_vectors(embedder.model_id, embedder.dim)
-            if found is None:
+        future = _computing.get(model_id)
+        if future is not None and not (future.done() and future.exception() is not None):
+            return future
+        future = _computing[model_id] = Future()
+
+    def compute() -> None:
+        try:
+            found = shipped_vectors(model_id)
+            if found is None or found.shape[1] != embedder.dim:
                 log.info(
                     "embedding the background questions",
                     extra={"count": len(BACKGROUND_QUESTIONS)},
                 )
                 found = np.asarray(embedder.embed_passages(BACKGROUND_QUESTIONS), np.float32)
             found.flags.writeable = False
-            _vectors[embedder.model_id] = found
-    return found
-
-
-def warm_up(embedder: Embedder) -> None:
-    """Have the vectors before the first question needs them (in a thread: start-up does
-    not wait; a question that comes first waits for this computation, not one of its own)."""
-
-    def embed() -> None:
-        try:
-            background_vectors(embedder)
-        except Exception:  # the first search tries again, and fails with its own error
+            _vectors[model_id] = found
+            future.set_result(found)
+        except Exception as error:  # the next question tries again
             log.exception("could not embed the background questions")
+            future.set_exception(error)
 
-    threading.Thread(target=embed, name="background-warm-up", daemon=True).start()
+    threading.Thread(target=compute, name="background-questions", daemon=True).start()
+    return future
 
 
-def shipped_vectors(model_id: str, dim: int) -> Vectors | None:
+def shipped_vectors(model_id: str) -> Vectors | None:
     """The packaged vectors, if they are this model's and the current questions'."""
     try:
         with np.load(SHIPPED, allow_pickle=False) as data:
@@ -124,7 +145,7 @@ def shipped_vectors(model_id: str, dim: int) -> Vectors | None:
             vectors: Vectors = data["vectors"].astype(np.float32)
     except (OSError, KeyError, ValueError):
         return None
-    return vectors if vectors.shape == (len(BACKGROUND_QUESTIONS), dim) else None
+    return vectors if vectors.ndim == 2 and len(vectors) == len(BACKGROUND_QUESTIONS) else None
 
 
 def write_shipped_vectors(embedder: Embedder) -> Path:

@@ -92,6 +92,9 @@ async def load_index(
 
 
 def _build_index(version: str, rows: list[Row[Any]], dim: int) -> TenantIndex:
+    size = dim * 4  # float32
+    if any(len(row.embedding) != size for row in rows):
+        raise ValueError(f"a stored embedding is not {dim} float32 values")
     matrix = np.frombuffer(b"".join(row.embedding for row in rows), dtype=np.float32)
     chunks = [_indexed_chunk(row) for row in rows]
     lexical = LexicalIndex(
@@ -181,9 +184,7 @@ REMEMBERED_QUERY_MAX_CHARS = 500
 
 async def _baseline(embedder: Embedder, vector: npt.NDArray[np.float32]) -> float:
     """The question's mean cosine against generic background questions."""
-    vectors = background.ready_vectors(embedder)
-    if vectors is None:  # not there yet (knowledge/background.py): off the event loop
-        vectors = await asyncio.to_thread(background.background_vectors, embedder)
+    vectors = await background.vectors_for(embedder)
     return float((vectors @ vector).mean())
 
 
