@@ -23,6 +23,7 @@ from libriassist.intents import rules
 from libriassist.intents.examples import embed_examples
 from libriassist.intents.model import IntentModel
 from libriassist.intents.phrases import FALLBACK_INTENT, NOTIONS, phrases_digest
+from libriassist.kit import shipped_vectors as shipped
 
 log = logging.getLogger("libriassist.intents")
 
@@ -137,14 +138,7 @@ SHIPPED = Path(__file__).with_name("builtin_vectors.npz")
 
 def shipped_vectors(model_id: str) -> npt.NDArray[np.float32] | None:
     """The packaged vectors, if they are this model's and the current phrases'."""
-    try:
-        with np.load(SHIPPED, allow_pickle=False) as data:
-            if str(data["model_id"]) != model_id or str(data["digest"]) != phrases_digest():
-                return None
-            vectors: npt.NDArray[np.float32] = data["vectors"].astype(np.float32)
-            return vectors
-    except (OSError, KeyError, ValueError):
-        return None
+    return shipped.read(SHIPPED, model_id, phrases_digest())
 
 
 def write_shipped_vectors(embedder: Embedder) -> Path:
@@ -152,14 +146,7 @@ def write_shipped_vectors(embedder: Embedder) -> Path:
     cosines move by less than 0.001)."""
     texts, languages = phrase_rows()[1:3]
     vectors = embed_examples(embedder, texts, languages).astype(np.float16)
-    with SHIPPED.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            vectors=vectors,
-            model_id=np.array(embedder.model_id),
-            digest=np.array(phrases_digest()),
-        )
-    return SHIPPED
+    return shipped.write(SHIPPED, vectors, embedder.model_id, phrases_digest())
 
 
 def _cached_vectors(

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from libriassist.ai.embedder import Embedder
+from libriassist.kit import shipped_vectors as shipped
 
 log = logging.getLogger("libriassist.knowledge")
 
@@ -105,7 +106,10 @@ def background_vectors(embedder: Embedder) -> Vectors:
 def warm_up(embedder: Embedder) -> None:
     """Have the vectors before the first question needs them (start-up does not wait; a
     question that comes first waits for this computation, not one of its own)."""
-    _computation(embedder)
+    try:
+        _computation(embedder)
+    except Exception:  # never a reason not to start: the first search tries again
+        log.exception("could not start embedding the background questions")
 
 
 def _computation(embedder: Embedder) -> "Future[Vectors]":
@@ -138,28 +142,15 @@ def _computation(embedder: Embedder) -> "Future[Vectors]":
 
 def shipped_vectors(model_id: str) -> Vectors | None:
     """The packaged vectors, if they are this model's and the current questions'."""
-    try:
-        with np.load(SHIPPED, allow_pickle=False) as data:
-            if str(data["model_id"]) != model_id or str(data["digest"]) != questions_digest():
-                return None
-            vectors: Vectors = data["vectors"].astype(np.float32)
-    except (OSError, KeyError, ValueError):
-        return None
-    return vectors if vectors.ndim == 2 and len(vectors) == len(BACKGROUND_QUESTIONS) else None
+    vectors = shipped.read(SHIPPED, model_id, questions_digest())
+    return vectors if vectors is not None and len(vectors) == len(BACKGROUND_QUESTIONS) else None
 
 
 def write_shipped_vectors(embedder: Embedder) -> Path:
     """Embed the questions and store them beside this module (float32: the lifts the
     thresholds were set on stay exactly as they were)."""
     vectors = np.asarray(embedder.embed_passages(BACKGROUND_QUESTIONS), np.float32)
-    with SHIPPED.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            vectors=vectors,
-            model_id=np.array(embedder.model_id),
-            digest=np.array(questions_digest()),
-        )
-    return SHIPPED
+    return shipped.write(SHIPPED, vectors, embedder.model_id, questions_digest())
 
 
 if __name__ == "__main__":  # pragma: no cover - run by hand after editing the questions
