@@ -52,7 +52,6 @@ class Turn:
 class Seen:
     body: dict[str, Any]
     headers: dict[str, str]
-    peer: tuple[str, int] | None = None  # the client's address: its connection
     finished: bool = False  # the whole stream was sent
     abandoned: bool = False  # the client went away mid-stream
 
@@ -73,8 +72,7 @@ class FakeLLM:
 
     async def _complete(self, request: Request) -> Response:
         body = await request.json()
-        peer = (request.client.host, request.client.port) if request.client else None
-        seen = Seen(body, dict(request.headers), peer)
+        seen = Seen(body, dict(request.headers))
         self.seen.append(seen)
         turn = self.next_turn()
         if turn.kind == "status":

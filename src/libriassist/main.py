@@ -181,7 +181,7 @@ def freeze_start_up_objects() -> None:
     250,000 objects that live as long as the process, and every full collection walked
     them all: 125-165 ms during which no reply moved, twice in 3,000 answers at the demo
     (bench/start_under_load.py). Frozen, they are never walked again (those collections
-    took 28-44 ms, for what was made since); they are never freed either, as modules,
+    took 22-52 ms, for what was made since); they are never freed either, as modules,
     classes and functions would not have been anyway.
     """
     gc.collect()  # what is already garbage is freed, not frozen

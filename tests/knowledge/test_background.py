@@ -14,6 +14,11 @@ from libriassist.knowledge import background
 from libriassist.knowledge.background import BACKGROUND_QUESTIONS
 
 
+def vectors(model: object) -> np.ndarray:
+    """The vectors, asked as a search asks for them, from a thread or a test of its own."""
+    return asyncio.run(background.vectors_for(model))  # type: ignore[arg-type]
+
+
 class SlowPassages:
     """A model of its own (a new id each time) whose passages take a while to embed."""
 
@@ -42,21 +47,21 @@ def test_the_shipped_vectors_are_the_current_questions(embedder: Embedder) -> No
     assert shipped is not None, "questions changed: run python -m libriassist.knowledge.background"
     fresh = np.asarray(embedder.embed_passages(BACKGROUND_QUESTIONS), np.float32)
     assert (np.sum(fresh * shipped, axis=1) > 0.999).all()
-    assert background.background_vectors(embedder).shape == (len(BACKGROUND_QUESTIONS), 384)
+    assert vectors(embedder).shape == (len(BACKGROUND_QUESTIONS), 384)
 
 
 def test_another_models_vectors_are_not_taken_from_the_package() -> None:
     assert background.shipped_vectors("another-model") is None
     model = SlowPassages()
     assert background.shipped_vectors(model.model_id) is None
-    assert background.background_vectors(model).shape == (len(BACKGROUND_QUESTIONS), 4)
+    assert vectors(model).shape == (len(BACKGROUND_QUESTIONS), 4)
     assert model.calls == 1
 
 
 def test_questions_that_come_together_share_one_embedding() -> None:
     model = SlowPassages()
     with ThreadPoolExecutor(10) as pool:
-        results = list(pool.map(lambda _: background.background_vectors(model), range(10)))
+        results = list(pool.map(lambda _: vectors(model), range(10)))
     assert model.calls == 1
     assert all(r is results[0] for r in results)
     assert background.ready_vectors(model) is results[0]
@@ -77,7 +82,7 @@ def test_the_warm_up_embeds_them_before_the_first_question() -> None:
     while background.ready_vectors(model) is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert background.ready_vectors(model) is not None
-    background.background_vectors(model)
+    vectors(model)
     assert model.calls == 1
 
 
@@ -90,5 +95,5 @@ def test_a_failed_warm_up_leaves_the_first_question_to_try_again() -> None:
     time.sleep(0.3)
     assert background.ready_vectors(model) is None
     model.fails = False
-    assert background.background_vectors(model) is not None
+    assert vectors(model) is not None
     assert model.calls == 2

@@ -97,12 +97,6 @@ async def vectors_for(embedder: Embedder) -> Vectors:
     return await asyncio.wrap_future(_computation(embedder))
 
 
-def background_vectors(embedder: Embedder) -> Vectors:
-    """``vectors_for``, blocking (off the event loop)."""
-    found = ready_vectors(embedder)
-    return found if found is not None else _computation(embedder).result()
-
-
 def warm_up(embedder: Embedder) -> None:
     """Have the vectors before the first question needs them (start-up does not wait; a
     question that comes first waits for this computation, not one of its own)."""
