@@ -13,8 +13,9 @@ from libriassist.ai.query_lanes import QueryLanes
 
 
 class GatedEmbedder:
-    """Notes each call; a call holding a text that starts with "hold" waits until the
-    test opens the gate."""
+    """Notes each call and the cores it computes on; a call holding a text that starts
+    with "hold" waits until the test opens the gate ("then": the second gate), one with
+    a text that starts with "pair" until a second such call runs beside it."""
 
     dim = 3
     model_id = "gated"
@@ -24,7 +25,10 @@ class GatedEmbedder:
         self.query_lanes = lanes
         self.calls: list[list[str]] = []
         self.cores: list[tuple[threading.Thread, int]] = []  # at each use_cores
+        self.calls_cores: list[int | None] = []  # the cores of each call, as told
+        self.pair = threading.Barrier(2, timeout=10)
         self.gate = threading.Event()
+        self.second_gate = threading.Event()
         self.holding = threading.Semaphore(0)
         self.running = 0
         self.most_at_once = 0
@@ -34,14 +38,21 @@ class GatedEmbedder:
         self.cores.append((threading.current_thread(), cores))
 
     def embed_queries(self, texts: list[str]) -> Vectors:
+        told = [cores for thread, cores in self.cores if thread is threading.current_thread()]
         with self.guard:
             self.calls.append(list(texts))
+            self.calls_cores.append(told[-1] if told else None)
             self.running += 1
             self.most_at_once = max(self.most_at_once, self.running)
         try:
             if any(t.startswith("hold") for t in texts):
                 self.holding.release()
                 assert self.gate.wait(10)
+            if any(t.startswith("then") for t in texts):
+                self.holding.release()
+                assert self.second_gate.wait(10)
+            if any(t.startswith("pair") for t in texts):
+                self.pair.wait()
             if any(t == "refused" for t in texts):
                 raise ValueError("the model refuses this one")
             return l2_normalise([[len(t), 1.0, 2.0] for t in texts])
@@ -103,27 +114,68 @@ async def test_a_call_takes_at_most_max_texts(monkeypatch: pytest.MonkeyPatch) -
 async def test_a_model_with_two_lanes_embeds_two_questions_side_by_side_on_a_core_each() -> None:
     embedder = GatedEmbedder(lanes=2)
     lanes = QueryLanes(embedder)
-    pair = await holding(lanes, embedder, "hold 0", "hold 1")  # in the model at once
-    third = asyncio.ensure_future(lanes.embed(["third"]))
-    await asyncio.sleep(0.05)
-    assert ["third"] not in embedder.calls  # no third lane
+    (first,) = await holding(lanes, embedder, "hold")  # alone: on both cores
+    pair = [asyncio.ensure_future(lanes.embed([f"pair {i}"])) for i in range(2)]
+    await asyncio.sleep(0)
     embedder.gate.set()
-    await asyncio.gather(*pair, third)
+    # Each "pair" call waits for the other: they can only end side by side.
+    await asyncio.gather(first, *pair)
     assert embedder.most_at_once == 2
-    assert [cores for _, cores in embedder.cores] == [1, 1]  # each lane's thread, once
+    assert sorted(embedder.calls[1:]) == [["pair 0"], ["pair 1"]]
+    assert embedder.calls_cores == [2, 1, 1]
     assert len({thread for thread, _ in embedder.cores}) == 2
+
+
+async def test_a_question_alone_computes_on_every_core_and_the_next_ones_wait_for_it() -> None:
+    embedder = GatedEmbedder(lanes=2)
+    lanes = QueryLanes(embedder)
+    (alone,) = await holding(lanes, embedder, "hold")
+    later = [asyncio.ensure_future(lanes.embed([f"pair {i}"])) for i in range(2)]
+    await asyncio.sleep(0.05)
+    # No call beside the one on every core: more model threads than cores would spin.
+    assert embedder.calls == [["hold"]]
+    embedder.gate.set()
+    await asyncio.gather(alone, *later)
+    # Then two questions waiting: one lane each, on a core each (side by side: see
+    # GatedEmbedder).
+    assert sorted(embedder.calls[1:]) == [["pair 0"], ["pair 1"]]
+    assert embedder.calls_cores == [2, 1, 1]
+    # Alone again: every core again.
+    await lanes.embed(["alone again"])
+    assert embedder.calls_cores[-1] == 2
+
+
+async def test_a_model_with_one_lane_or_no_core_setting_never_waits_for_a_wide_call() -> None:
+    one_lane = GatedEmbedder(lanes=1)
+    await QueryLanes(one_lane).embed(["alone"])
+    assert one_lane.calls_cores == [1]
+
+    class NoCoreSetting(GatedEmbedder):
+        use_cores = None  # type: ignore[assignment]
+
+    no_setting = NoCoreSetting(lanes=2)
+    lanes = QueryLanes(no_setting)
+    await lanes.embed(["alone"])
+    # Two questions, each on a lane of its own, side by side (see GatedEmbedder).
+    await asyncio.gather(*(lanes.embed([f"pair {i}"]) for i in range(2)))
+    assert no_setting.most_at_once == 2
 
 
 async def test_a_lane_takes_its_share_of_the_waiting_questions_not_all_of_them() -> None:
     embedder = GatedEmbedder(lanes=2)
     lanes = QueryLanes(embedder)
-    first = await holding(lanes, embedder, "hold 0", "hold 1")  # both lanes busy
-    waiting = [asyncio.ensure_future(lanes.embed([f"q{i}"])) for i in range(6)]
+    (alone,) = await holding(lanes, embedder, "hold")
+    both = [asyncio.ensure_future(lanes.embed([f"then {i}"])) for i in range(2)]
     await asyncio.sleep(0)
     embedder.gate.set()
-    await asyncio.gather(*first, *waiting)
+    await held(embedder)
+    await held(embedder)  # both lanes busy
+    waiting = [asyncio.ensure_future(lanes.embed([f"q{i}"])) for i in range(6)]
+    await asyncio.sleep(0)
+    embedder.second_gate.set()
+    await asyncio.gather(alone, *both, *waiting)
     # Taken in turn: half of the six, then half of the three left, then the last one.
-    assert sorted(embedder.calls[2:]) == [["q0", "q1", "q2"], ["q3", "q4"], ["q5"]]
+    assert sorted(embedder.calls[3:]) == [["q0", "q1", "q2"], ["q3", "q4"], ["q5"]]
 
 
 async def test_one_refused_question_does_not_fail_the_others_in_its_call() -> None:
@@ -235,4 +287,26 @@ async def test_a_lane_that_breaks_hands_its_questions_to_another(
     async with asyncio.timeout(5):
         assert (await lanes.embed(["still answered"])).shape == (1, 3)
     assert embedder.calls == [["still answered"]]
+    assert "lane broke off" in caplog.text
+
+
+async def test_a_lane_that_breaks_going_wide_hands_its_questions_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class BreaksGoingWide(GatedEmbedder):
+        broke = False
+
+        def use_cores(self, cores: int) -> None:
+            if cores > 1 and not self.broke:
+                self.broke = True
+                raise SystemExit("the model refused the core setting")
+            super().use_cores(cores)
+
+    embedder = BreaksGoingWide(lanes=2)
+    embedder.gate.set()
+    lanes = QueryLanes(embedder)
+    async with asyncio.timeout(5):
+        assert (await lanes.embed(["still answered"])).shape == (1, 3)
+    assert embedder.calls == [["still answered"]]
+    assert embedder.calls_cores == [2]  # by the lane that took it up
     assert "lane broke off" in caplog.text
