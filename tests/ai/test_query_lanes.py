@@ -3,6 +3,7 @@ waiting together in one call, on as many lanes as the model asks for."""
 
 import asyncio
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ class GatedEmbedder:
         self.calls: list[list[str]] = []
         self.cores: list[tuple[threading.Thread, int]] = []  # at each use_cores
         self.calls_cores: list[int | None] = []  # the cores of each call, as told
+        self.started_beside: list[int] = []  # calls already running as each one started
         self.pair = threading.Barrier(2, timeout=10)
         self.gate = threading.Event()
         self.second_gate = threading.Event()
@@ -42,6 +44,7 @@ class GatedEmbedder:
         with self.guard:
             self.calls.append(list(texts))
             self.calls_cores.append(told[-1] if told else None)
+            self.started_beside.append(self.running)
             self.running += 1
             self.most_at_once = max(self.most_at_once, self.running)
         try:
@@ -140,6 +143,7 @@ async def test_a_question_alone_computes_on_every_core_and_the_next_ones_wait_fo
     # GatedEmbedder).
     assert sorted(embedder.calls[1:]) == [["pair 0"], ["pair 1"]]
     assert embedder.calls_cores == [2, 1, 1]
+    assert embedder.started_beside[:2] == [0, 0]  # the first of the pair, once "hold" ended
     # Alone again: every core again.
     await lanes.embed(["alone again"])
     assert embedder.calls_cores[-1] == 2
@@ -290,23 +294,63 @@ async def test_a_lane_that_breaks_hands_its_questions_to_another(
     assert "lane broke off" in caplog.text
 
 
-async def test_a_lane_that_breaks_going_wide_hands_its_questions_back(
+async def test_a_model_that_refuses_every_core_gets_one_core_per_lane_from_then_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    class BreaksGoingWide(GatedEmbedder):
-        broke = False
-
+    class RefusesTwoCores(GatedEmbedder):
         def use_cores(self, cores: int) -> None:
-            if cores > 1 and not self.broke:
-                self.broke = True
+            if cores > 1:
                 raise SystemExit("the model refused the core setting")
             super().use_cores(cores)
 
-    embedder = BreaksGoingWide(lanes=2)
+    embedder = RefusesTwoCores(lanes=2)
     embedder.gate.set()
     lanes = QueryLanes(embedder)
     async with asyncio.timeout(5):
+        # Handed back by the lane that broke off, and taken up by another.
         assert (await lanes.embed(["still answered"])).shape == (1, 3)
-    assert embedder.calls == [["still answered"]]
-    assert embedder.calls_cores == [2]  # by the lane that took it up
-    assert "lane broke off" in caplog.text
+        assert (await lanes.embed(["alone again"])).shape == (1, 3)
+    assert embedder.calls == [["still answered"], ["alone again"]]
+    assert embedder.calls_cores == [1, 1]
+    assert caplog.text.count("lane broke off") == 1
+
+
+async def test_a_model_call_that_stops_its_lane_fails_its_questions_not_the_next_ones(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class StopsOnce(GatedEmbedder):
+        def embed_queries(self, texts: list[str]) -> Vectors:
+            if texts == ["stop"]:
+                raise SystemExit("the model's thread was told to stop")
+            return super().embed_queries(texts)
+
+    embedder = StopsOnce(lanes=2)
+    lanes = QueryLanes(embedder)
+    async with asyncio.timeout(5):
+        with pytest.raises(RuntimeError, match="query embedding stopped"):
+            await lanes.embed(["stop"])
+        assert (await lanes.embed(["next"])).shape == (1, 3)
+
+    def logged() -> bool:  # as the lane ends, just after its questions are settled
+        deadline = time.monotonic() + 5
+        while "lane broke off" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return "lane broke off" in caplog.text
+
+    assert await asyncio.to_thread(logged)
+
+
+async def test_a_lane_held_back_by_a_call_on_every_core_does_not_end_as_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(query_lanes, "IDLE_SECONDS", 0.02)
+    embedder = GatedEmbedder(lanes=2)
+    lanes = QueryLanes(embedder)
+    (alone,) = await holding(lanes, embedder, "hold")
+    pair = [asyncio.ensure_future(lanes.embed([f"pair {i}"])) for i in range(2)]
+    await asyncio.sleep(0.2)  # ten idle periods of the lane waiting behind "hold"
+    embedder.gate.set()
+    # The pair can only end side by side: both lanes must still be there.
+    async with asyncio.timeout(5):
+        await asyncio.gather(alone, *pair)
+    assert sorted(embedder.calls[1:]) == [["pair 0"], ["pair 1"]]

@@ -11,11 +11,12 @@ has ``use_cores(n)`` is told how many cores each call computes on:
   ten questions at once are then embedded about half as fast again on two cores as one
   call at a time spread over both, whose threads wait for each other at each of the
   model's steps and spin meanwhile, taking the core the event loop's thread needs;
-- a question alone (no other lane computing, none waiting): every core, and the questions
-  that come meanwhile wait for that call rather than start a lane beside it (more model
-  threads than cores would spin against each other). On two cores this takes a lone
-  quoted answer from about 53 to 33 ms in the answering bench, and leaves the figures at
-  ten streams as they were.
+- a question alone (no other lane computing, none waiting): as many cores as there are
+  lanes (every core, by default), and the questions that come meanwhile wait for that
+  call rather than start a lane beside it (more model threads than cores would spin
+  against each other). On two cores this takes a lone quoted answer from about 53 to
+  33 ms in the answering bench, and leaves the figures at ten streams as they were. A
+  model that refuses that setting once computes on one core per lane from then on.
 """
 
 import asyncio
@@ -47,6 +48,9 @@ class _Question:
     future: "asyncio.Future[Vectors]" = field(repr=False)
 
 
+_Answer = tuple[_Question, Vectors | None, BaseException | None]  # vectors or error
+
+
 class QueryLanes:
     def __init__(self, embedder: Any) -> None:
         self._embedder = embedder
@@ -55,6 +59,7 @@ class QueryLanes:
         self._started = 0  # lanes start with the questions and end when idle
         self._busy = 0  # lanes computing
         self._wide = False  # a lane computes on every core: the others wait for it
+        self._wide_refused = False  # the model refused the setting: one core per lane
 
     @property
     def _lanes(self) -> int:
@@ -107,9 +112,11 @@ class QueryLanes:
         """The questions to embed next, and whether on every core; None when this lane
         has been idle long enough."""
         with self._ready:
-            if not self._ready.wait_for(lambda: self._waiting and not self._wide, IDLE_SECONDS):
-                self._started -= 1
-                return None
+            while not (self._waiting and not self._wide):
+                # Idle means nothing waiting, not held back behind a call on every core.
+                if not self._ready.wait(IDLE_SECONDS) and not self._waiting:
+                    self._started -= 1
+                    return None
             batch: list[_Question] = []
             texts = 0
             # This lane's share of what waits: the other lanes take the rest as they free
@@ -134,30 +141,43 @@ class QueryLanes:
 
     @property
     def _can_go_wide(self) -> bool:
-        return self._lanes > 1 and getattr(self._embedder, "use_cores", None) is not None
+        if self._lanes < 2 or self._wide_refused:
+            return False
+        return getattr(self._embedder, "use_cores", None) is not None
 
     def _compute(self, batch: list[_Question], wide: bool, cores: int) -> int:
         """Embeds the batch on every core (``wide``) or on one; returns the lane's cores."""
+        answers: list[_Answer] = []
         try:
             wanted = self._lanes if wide else 1
             if wanted != cores:
                 try:
                     self._embedder.use_cores(wanted)
                 except BaseException:
-                    with self._ready:  # another lane takes them (see _lane)
+                    with self._ready:  # another lane takes them (see _lane), on one core
+                        self._wide_refused = self._wide_refused or wide
                         self._waiting.extendleft(reversed(batch))
                     raise
                 cores = wanted
-            self._answer(batch)
+            try:
+                answers = self._answer(batch)
+            except BaseException as stop:  # not an Exception: the lane stops (see _lane)
+                answers = [
+                    (q, None, RuntimeError(f"query embedding stopped: {stop!r}")) for q in batch
+                ]
+                raise
         finally:
             with self._ready:
                 self._busy -= 1
                 if wide:
                     self._wide = False
                 self._ready.notify_all()
+            # Only now: a visitor who asks again at once finds this lane free.
+            for question, rows, error in answers:
+                _settle(question, rows, error)
         return cores
 
-    def _answer(self, batch: list[_Question]) -> None:
+    def _answer(self, batch: list[_Question]) -> list[_Answer]:
         texts = [t for q in batch for t in q.texts]
         try:
             vectors = np.asarray(self._embedder.embed_queries(texts), dtype=np.float32)
@@ -170,21 +190,18 @@ class QueryLanes:
             if len(batch) > 1:
                 # One question the model refuses must not fail the others: alone, each
                 # gets its own vectors or its own error.
-                for question in batch:
-                    self._answer([question])
-                return
-            _settle(batch[0], error=error)
-            return
+                return [answer for question in batch for answer in self._answer([question])]
+            return [(batch[0], None, error)]
+        answers: list[_Answer] = []
         start = 0
         for question in batch:
             end = start + len(question.texts)
-            _settle(question, rows=vectors[start:end])
+            answers.append((question, vectors[start:end], None))
             start = end
+        return answers
 
 
-def _settle(
-    question: _Question, rows: Vectors | None = None, error: BaseException | None = None
-) -> None:
+def _settle(question: _Question, rows: Vectors | None, error: BaseException | None) -> None:
     def settle() -> None:
         if question.future.done():  # cancelled while it was being embedded
             return
