@@ -83,6 +83,17 @@ async def holding(
     return futures
 
 
+async def behind_a_call_on_every_core(
+    *texts: str,
+) -> "tuple[GatedEmbedder, QueryLanes, asyncio.Future[Vectors], list[asyncio.Future[Vectors]]]":
+    """Two lanes; a question alone holding one of them on both cores ("hold"), then
+    ``texts`` asked meanwhile, one question each."""
+    embedder = GatedEmbedder(lanes=2)
+    lanes = QueryLanes(embedder)
+    (alone,) = await holding(lanes, embedder, "hold")
+    return embedder, lanes, alone, [asyncio.ensure_future(lanes.embed([t])) for t in texts]
+
+
 async def test_questions_waiting_together_go_in_one_call_in_arrival_order() -> None:
     embedder = GatedEmbedder()
     lanes = QueryLanes(embedder)
@@ -115,10 +126,7 @@ async def test_a_call_takes_at_most_max_texts(monkeypatch: pytest.MonkeyPatch) -
 
 
 async def test_a_model_with_two_lanes_embeds_two_questions_side_by_side_on_a_core_each() -> None:
-    embedder = GatedEmbedder(lanes=2)
-    lanes = QueryLanes(embedder)
-    (first,) = await holding(lanes, embedder, "hold")  # alone: on both cores
-    pair = [asyncio.ensure_future(lanes.embed([f"pair {i}"])) for i in range(2)]
+    embedder, lanes, first, pair = await behind_a_call_on_every_core("pair 0", "pair 1")
     await asyncio.sleep(0)
     embedder.gate.set()
     # Each "pair" call waits for the other: they can only end side by side.
@@ -130,10 +138,7 @@ async def test_a_model_with_two_lanes_embeds_two_questions_side_by_side_on_a_cor
 
 
 async def test_a_question_alone_computes_on_every_core_and_the_next_ones_wait_for_it() -> None:
-    embedder = GatedEmbedder(lanes=2)
-    lanes = QueryLanes(embedder)
-    (alone,) = await holding(lanes, embedder, "hold")
-    later = [asyncio.ensure_future(lanes.embed([f"pair {i}"])) for i in range(2)]
+    embedder, lanes, alone, later = await behind_a_call_on_every_core("pair 0", "pair 1")
     await asyncio.sleep(0.05)
     # No call beside the one on every core: more model threads than cores would spin.
     assert embedder.calls == [["hold"]]
@@ -166,10 +171,7 @@ async def test_a_model_with_one_lane_or_no_core_setting_never_waits_for_a_wide_c
 
 
 async def test_a_lane_takes_its_share_of_the_waiting_questions_not_all_of_them() -> None:
-    embedder = GatedEmbedder(lanes=2)
-    lanes = QueryLanes(embedder)
-    (alone,) = await holding(lanes, embedder, "hold")
-    both = [asyncio.ensure_future(lanes.embed([f"then {i}"])) for i in range(2)]
+    embedder, lanes, alone, both = await behind_a_call_on_every_core("then 0", "then 1")
     await asyncio.sleep(0)
     embedder.gate.set()
     await held(embedder)
@@ -344,10 +346,7 @@ async def test_a_lane_held_back_by_a_call_on_every_core_does_not_end_as_idle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(query_lanes, "IDLE_SECONDS", 0.02)
-    embedder = GatedEmbedder(lanes=2)
-    lanes = QueryLanes(embedder)
-    (alone,) = await holding(lanes, embedder, "hold")
-    pair = [asyncio.ensure_future(lanes.embed([f"pair {i}"])) for i in range(2)]
+    embedder, lanes, alone, pair = await behind_a_call_on_every_core("pair 0", "pair 1")
     await asyncio.sleep(0.2)  # ten idle periods of the lane waiting behind "hold"
     embedder.gate.set()
     # The pair can only end side by side: both lanes must still be there.

@@ -54,6 +54,7 @@ _Answer = tuple[_Question, Vectors | None, BaseException | None]  # vectors or e
 class QueryLanes:
     def __init__(self, embedder: Any) -> None:
         self._embedder = embedder
+        self._use_cores = getattr(embedder, "use_cores", None)  # None: it has no such setting
         self._waiting: deque[_Question] = deque()
         self._ready = threading.Condition(threading.Lock())
         self._started = 0  # lanes start with the questions and end when idle
@@ -88,10 +89,9 @@ class QueryLanes:
     def _lane(self) -> None:
         idle = False
         try:
-            use_cores = getattr(self._embedder, "use_cores", None)
             cores = 1
-            if use_cores is not None:
-                use_cores(cores)
+            if self._use_cores is not None:
+                self._use_cores(cores)
             while (taken := self._next_batch()) is not None:
                 batch, wide = taken
                 if batch:
@@ -141,18 +141,16 @@ class QueryLanes:
 
     @property
     def _can_go_wide(self) -> bool:
-        if self._lanes < 2 or self._wide_refused:
-            return False
-        return getattr(self._embedder, "use_cores", None) is not None
+        return self._lanes > 1 and self._use_cores is not None and not self._wide_refused
 
     def _compute(self, batch: list[_Question], wide: bool, cores: int) -> int:
         """Embeds the batch on every core (``wide``) or on one; returns the lane's cores."""
         answers: list[_Answer] = []
         try:
             wanted = self._lanes if wide else 1
-            if wanted != cores:
+            if wanted != cores and self._use_cores is not None:
                 try:
-                    self._embedder.use_cores(wanted)
+                    self._use_cores(wanted)
                 except BaseException:
                     with self._ready:  # another lane takes them (see _lane), on one core
                         self._wide_refused = self._wide_refused or wide
