@@ -10,6 +10,7 @@ recorded. Also runs on its own for the benchmarks:
 
 import argparse
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -158,7 +159,7 @@ def _split(text: str, chunks: int | None) -> list[str]:
         return words
     step = len(words) / chunks
     cut = [round(i * step) for i in range(chunks + 1)]
-    return ["".join(words[a:b]) for a, b in zip(cut, cut[1:], strict=True)]
+    return ["".join(words[a:b]) for a, b in itertools.pairwise(cut)]
 
 
 def _chunk(

@@ -165,6 +165,43 @@ async def test_a_stream_that_dies_after_the_first_token_is_marked_failed(
     assert len(fake_llm.seen) == 1  # text was out: no retry that would repeat it
 
 
+async def test_a_model_that_says_nothing_leaves_no_empty_bubble(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    # An empty reply, a blank one, and one that breaks after blank pieces: no word came.
+    fake_llm.script = [
+        Turn(text=""),
+        Turn(text="   \n "),
+        Turn("die_after", text="  Nous", after=2),
+    ]
+    expected = ["llm_empty_reply", "llm_empty_reply", "llm_interrupted"]
+    for llm_error in expected:
+        events = await ask_stream(client, tenant, DELIVERY)
+        assert [name for name, _ in events][-2:] == ["sources", "done"]
+        assert "".join(data["text"] for name, data in events if name == "delta") == FAQ_ANSWER
+        row = await stored(maker, events[0][1]["message_id"])
+        assert (row.status, row.content, row.model) == ("complete", FAQ_ANSWER, "extractive")
+        assert row.llm_error == llm_error
+        assert row.sources and row.answered_from_kb
+
+
+async def test_a_recital_caught_before_a_word_went_out_gets_the_quote(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    fake_llm.script = [Turn(text="{system}", chunks=1)]  # the instructions, in one piece
+    events = await ask_stream(client, tenant, DELIVERY)
+    shown = "".join(data["text"] for name, data in events if name == "delta")
+    assert shown == FAQ_ANSWER and events[-1][0] == "done"
+    row = await stored(maker, events[0][1]["message_id"])
+    assert (row.status, row.llm_error, row.model) == ("complete", "llm_prompt_leak", "extractive")
+
+
 async def test_a_stream_that_stalls_or_trickles_is_cut(
     client: httpx.AsyncClient,
     tenant: Tenant,
@@ -218,6 +255,34 @@ async def test_the_breaker_opens_on_a_failing_model_and_closes_when_it_is_back(
     assert back["model"] == "fake-model" and len(fake_llm.seen) == calls + 1
     again = await ask(client, tenant, DELIVERY)
     assert again["model"] == "fake-model"
+
+
+async def test_one_tenants_refused_key_does_not_pause_the_model_for_the_others(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    # Both tenants call the same model at the same address, each with a key of its own.
+    for shop, key in ((tenant, "sk-revoked-000000"), (other_tenant, "sk-valid-111111")):
+        saved = await client.put(
+            "/api/v1/admin/llm",
+            json={"mode": "custom", "base_url": fake_llm.url, "model": "m", "api_key": key},
+            headers=shop.admin_headers(),
+        )
+        assert saved.status_code == 200, saved.text
+    fake_llm.script = [Turn("status", status=401) for _ in range(3)]  # threshold 3
+    for _ in range(3):
+        await ask(client, tenant, DELIVERY)
+    calls = len(fake_llm.seen)
+    paused = await ask(client, tenant, DELIVERY)
+    assert len(fake_llm.seen) == calls, "the refused key's calls are paused"
+    assert (await stored(maker, paused["message_id"])).llm_error == "llm_circuit_open"
+
+    other = await ask(client, other_tenant, "¿Cuánto tarda el envío?")
+    assert len(fake_llm.seen) == calls + 1 and other["model"] == "m"
+    assert fake_llm.seen[-1].headers["authorization"] == "Bearer sk-valid-111111"
 
 
 async def test_a_visitor_leaving_cancels_the_model_call(

@@ -7,8 +7,9 @@ module owns what can go wrong on the way:
 
 - retries with exponential backoff on 429, 5xx, timeouts and refused connections, but only
   before the first token: once text has reached the visitor, a retry would repeat it;
-- a circuit breaker per endpoint (base URL + model), so a provider that is down costs
-  one fast failure per message instead of a timeout each;
+- a circuit breaker per endpoint and key (base URL + model + API key), so a provider that
+  is down costs one fast failure per message instead of a timeout each, and one tenant's
+  revoked or rate-limited key pauses that tenant's calls only;
 - a deadline for the first token and for every gap between chunks (``timeout``), and one
   for the whole reply (``max_duration``): a stream that trickles forever is cut;
 - usage as the API reports it, or estimated from the text when it reports none.
@@ -48,8 +49,19 @@ class LLMConfig:
 
     @property
     def endpoint(self) -> str:
-        """What a circuit breaker watches: one model at one address."""
+        """One model at one address (as logs and errors name it)."""
         return f"{self.base_url.rstrip('/')}#{self.model}"
+
+    @property
+    def account(self) -> str:
+        """What a circuit breaker watches: one model at one address, called with one key.
+        Tenants with keys of their own at the same provider are separate accounts: one
+        tenant's revoked or rate-limited key must not pause the model for the others."""
+        return f"{self.endpoint}#{key_fingerprint(self.api_key)}"
+
+
+def key_fingerprint(api_key: str | None) -> str:
+    return hashlib.sha256((api_key or "").encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -154,7 +166,7 @@ _RETRYABLE = (
 class LLMClients:
     """One SDK client per endpoint and key, each with its own connection pool (and cookie
     jar: nothing one tenant's provider sets travels with another tenant's requests), one
-    breaker per endpoint. Lives as long as the process."""
+    breaker per endpoint and key. Lives as long as the process."""
 
     def __init__(
         self,
@@ -177,15 +189,14 @@ class LLMClients:
         self._tls: ssl.SSLContext | None = None
 
     def breaker(self, config: LLMConfig) -> CircuitBreaker:
-        found = self._breakers.get(config.endpoint)
+        found = self._breakers.get(config.account)
         if found is None:
             found = CircuitBreaker(self.breaker_threshold, self.breaker_cooldown)
-            self._breakers[config.endpoint] = found
+            self._breakers[config.account] = found
         return found
 
     def client(self, config: LLMConfig) -> AsyncOpenAI:
-        key_id = hashlib.sha256((config.api_key or "").encode()).hexdigest()
-        slot = (config.base_url, key_id, config.timeout)
+        slot = (config.base_url, key_fingerprint(config.api_key), config.timeout)
         found = self._clients.get(slot)
         if found is None:
             if self._tls is None:

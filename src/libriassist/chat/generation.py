@@ -191,13 +191,19 @@ class GroundedWriter:
         )
         guard = LeakGuard(messages[0].content)
         stream = self.clients.stream(self.config, messages)
-        started = False
+        started = False  # some words reached the visitor
         try:
             async for piece in stream:
                 if guard.leaks(piece):
                     raise LLMInterrupted(
                         "the reply recited its instructions", code="llm_prompt_leak"
                     )
+                if not started:
+                    # Blank pieces before the first word are not an answer yet: a reply
+                    # that never gets further is replaced by the quote below.
+                    piece = piece.lstrip()
+                    if not piece:
+                        continue
                 started = True
                 yield piece
         except LLMUnavailable as exc:
@@ -208,9 +214,21 @@ class GroundedWriter:
                 yield piece
             return
         except LLMInterrupted as exc:
-            self.report.model, self.report.llm_error = self.config.model, exc.code
-            self.report.usage = stream.usage
-            raise
+            self.report.llm_error, self.report.usage = exc.code, stream.usage
+            if started:
+                self.report.model = self.config.model
+                raise
+            # Caught before a word went out (a recital from its first words, a stream
+            # that broke after blank pieces): the visitor gets the quote, not an error.
+            async for piece in self.fallback.write(plan, question):
+                yield piece
+            return
+        if not started:
+            # The model finished without a word: an empty bubble answers nothing.
+            self.report.llm_error, self.report.usage = "llm_empty_reply", stream.usage
+            async for piece in self.fallback.write(plan, question):
+                yield piece
+            return
         self.report.model = self.config.model
         self.report.usage = stream.usage
         self.report.context = plan.context
