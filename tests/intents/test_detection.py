@@ -46,6 +46,43 @@ async def test_without_the_embedder_the_rules_still_label_the_message() -> None:
     assert (unsure.intent, unsure.confidence) == ("general_question", 0.0)
 
 
+class FailsAfterTheMessage:
+    """Embeds the message, then fails: the built-in phrases (never built for this model
+    id) cannot be embedded."""
+
+    model_id, dim = "fails-after-the-message", 384
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed_queries(self, texts: list[str]) -> Any:
+        self.calls += 1
+        if self.calls > 1:
+            raise EmbeddingError("the embedding server went down")
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        vectors[:, 0] = 1.0
+        return vectors
+
+    def embed_passages(self, texts: list[str]) -> Any:
+        raise EmbeddingError("the embedding server went down")
+
+
+async def test_an_embedder_failing_after_the_message_still_leaves_a_rules_verdict() -> None:
+    flaky = FailsAfterTheMessage()
+    found = await detection.detect(
+        cast(AsyncSession, None),
+        "shop",
+        "rev",
+        "I want a refund for order 4521",
+        "en",
+        cast(Embedder, flaky),
+        IntentCache(),
+    )
+    assert flaky.calls >= 2, "the message was embedded, then the phrases failed"
+    assert (found.source, found.intent) == ("rule", "returns_refunds")
+    assert found.entities.order_numbers == ["4521"]
+
+
 class PickSecond:
     def __init__(self) -> None:
         self.asked: list[Detection] = []
