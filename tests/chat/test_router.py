@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.chat import replies
 from libriassist.chat.answering import ReplyPlan
 from libriassist.chat.models import Message
 from libriassist.chat.router import get_writer
@@ -182,6 +183,27 @@ async def test_greeting_gets_the_tenants_greeting(
     body = (await ask(client, tenant, "Bonjour !")).json()
     assert body["intent"] == "greeting"
     assert "Alpha Books" in body["answer"]
+
+
+async def test_thanks_and_goodbyes_get_a_closing_reply_not_the_welcome(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    closings = [
+        ("Merci beaucoup !", "fr", replies.THANKS),
+        ("ok thanks!", "en", replies.THANKS),
+        ("chokran bzaf", "ary", replies.THANKS),
+        ("شكرا جزيلا", "ar", replies.THANKS),
+        ("parfait, merci et bonne journée", "fr", replies.GOODBYE),
+        ("muchas gracias, adiós", "es", replies.GOODBYE),
+    ]
+    for message, language, table in closings:
+        body = (await ask(client, tenant, message)).json()
+        assert (body["intent"], body["language"]) == ("greeting", language), message
+        assert body["answer"] == table[language], message
+        assert body["sources"] == [] and body["answered_from_kb"] is False
+    # Thanks followed by a question is a question.
+    body = (await ask(client, tenant, "Merci ! Et puis-je retourner un article ?")).json()
+    assert body["intent"] != "greeting" and "30 jours" in body["answer"]
 
 
 class SlowModel:

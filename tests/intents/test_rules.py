@@ -2,7 +2,7 @@
 
 import pytest
 
-from libriassist.intents.rules import is_greeting, sure_intent
+from libriassist.intents.rules import closing, is_greeting, is_social, sure_intent
 
 GREETINGS = [
     "Bonjour !",
@@ -33,6 +33,41 @@ def test_a_message_that_is_only_a_greeting_is_one(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_GREETINGS)
 def test_a_greeting_followed_by_a_question_is_not_a_greeting(text: str) -> None:
     assert not is_greeting(text)
+
+
+CLOSINGS = [
+    ("merci", "thanks"),
+    ("Merci beaucoup !!", "thanks"),
+    ("ok merci 🙏", "thanks"),
+    ("thank you so much", "thanks"),
+    ("muchas gracias", "thanks"),
+    ("شكرا بزاف", "thanks"),
+    ("chokran bzaf", "thanks"),
+    ("au revoir", "goodbye"),
+    ("parfait, merci et bonne journée", "goodbye"),
+    ("Thank you, bye", "goodbye"),
+    ("hasta luego", "goodbye"),
+    ("مع السلامة", "goodbye"),
+    ("bslama", "goodbye"),
+]
+NOT_CLOSINGS = [
+    "ok",  # an acknowledgement alone closes nothing
+    "merci, où est ma commande ?",
+    "thanks for nothing, my parcel never came",
+    "gracias pero no funciona",
+    "Merci de me rembourser",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), CLOSINGS)
+def test_a_message_that_is_only_thanks_or_a_goodbye_closes(text: str, kind: str) -> None:
+    assert closing(text) == kind
+    assert is_social(text) and not is_greeting(text)
+
+
+@pytest.mark.parametrize("text", NOT_CLOSINGS)
+def test_thanks_with_anything_more_is_not_a_closing(text: str) -> None:
+    assert closing(text) is None
 
 
 SURE = [

@@ -108,12 +108,20 @@ def plan_reply(
     greetings: dict[str, str],
     curated: CuratedMatch | None = None,
     default_language: str | None = None,
+    closing: str | None = None,
 ) -> ReplyPlan:
     """Precedence: an explicit handoff request, then a curated answer (exact or close
-    match), then the greeting, then a confident knowledge match, else "I do not know"."""
+    match), then the greeting, then a confident knowledge match, else "I do not know".
+    ``closing``: "thanks" or "goodbye" when the greeting closes the conversation
+    (``intents.rules.closing``): it gets a closing reply, not the welcome."""
     if curated is not None and intent != "human_handoff":
         return ReplyPlan("curated", language, intent, tenant_name, curated=curated)
     if intent == "greeting":
+        if closing is not None:
+            table = replies.GOODBYE if closing == "goodbye" else replies.THANKS
+            return ReplyPlan(
+                "greeting", language, intent, tenant_name, replies.text(table, language)
+            )
         return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
     confident = [h for h in hits if is_confident(h, hits, min_score, min_lift)]
     if intent == "human_handoff":

@@ -30,6 +30,23 @@ GREETING: dict[str, str] = {
     "ary": "السلام! أنا المساعد ديال {name}. كيفاش نقدر نعاونك؟",
 }
 
+# To a message that is only thanks, or a goodbye: no welcome again.
+THANKS: dict[str, str] = {
+    "fr": "Avec plaisir ! Puis-je vous aider pour autre chose ?",
+    "en": "You're welcome! Is there anything else I can help you with?",
+    "es": "¡De nada! ¿Puedo ayudarte con algo más?",
+    "ar": "على الرحب والسعة! هل يمكنني مساعدتك في شيء آخر؟",
+    "ary": "مرحبا بيك! واش نقدر نعاونك فشي حاجة أخرى؟",
+}
+
+GOODBYE: dict[str, str] = {
+    "fr": "Merci de votre visite, à bientôt !",
+    "en": "Thank you for your visit, see you soon!",
+    "es": "¡Gracias por tu visita, hasta pronto!",
+    "ar": "شكراً على زيارتك، إلى اللقاء!",
+    "ary": "شكرا على الزيارة ديالك، بالسلامة!",
+}
+
 NO_ANSWER: dict[str, str] = {
     "fr": "Je ne trouve pas de réponse fiable à cette question dans nos informations. "
     "Voulez-vous que je vous mette en relation avec un membre de notre équipe ?",

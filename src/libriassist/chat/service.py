@@ -33,6 +33,7 @@ from libriassist.customers import service as customers_service
 from libriassist.db import engine_of, session_scope, utcnow, write_scope
 from libriassist.errors import AppError, ConversationNotFound, MessageTooLong, TenantNotFound
 from libriassist.identity.schemas import Shopper
+from libriassist.intents import rules
 from libriassist.intents import service as intents_service
 from libriassist.intents.matching import IntentCache
 from libriassist.kit.direct_sql import write_in_one_trip
@@ -336,6 +337,7 @@ async def reply_events(
             greetings=tenants_service.greetings(tenant),
             curated=curated,
             default_language=tenant.default_language,
+            closing=rules.closing(accepted.question) if accepted.intent == "greeting" else None,
         )
         if plan.mode == "no_answer" and tenant.use_platform_kb:
             plan = await _from_platform_kb(

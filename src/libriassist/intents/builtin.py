@@ -68,7 +68,7 @@ class BuiltinModel:
             near = float(closeness[self.intents.index(intent)])
             return Verdict(intent, round(confidence, 4), source, round(near, 4), ranked)
 
-        if rules.is_greeting(text):
+        if rules.is_social(text):
             return verdict("greeting", 1.0, "rule")
         sure = rules.sure_intent(text)
         if sure is not None:

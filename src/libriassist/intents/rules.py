@@ -28,6 +28,114 @@ _GREETING = re.compile(
     rf"^[\s¡¿]*(?:(?:{_GREETING_WORDS}){_GREETING_TAIL}[\s!.,?؟¡¿:)(]*)+$", re.IGNORECASE
 )
 
+# Thanks and goodbyes that close a conversation ("merci !", "chokran bzaf", "ok bye").
+# A whole message of them (an "ok" or an "and" between allowed) is social, as a greeting
+# is, and gets a closing reply rather than the welcome. Plain phrases, folded like the
+# message before they are compiled.
+_THANKS = (
+    "merci",
+    "merci beaucoup",
+    "merci bien",
+    "merci infiniment",
+    "je vous remercie",
+    "thanks",
+    "thank you",
+    "thanks a lot",
+    "thank you so much",
+    "thank you very much",
+    "many thanks",
+    "thx",
+    "cheers",
+    "gracias",
+    "muchas gracias",
+    "mil gracias",
+    "شكرا",
+    "شكرا جزيلا",
+    "شكرا لك",
+    "شكرا بزاف",
+    "الله يخليك",
+    "بارك الله فيك",
+    "chokran",
+    "choukran",
+    "shukran",
+    "shokran",
+    "chokrane",
+    "choukrane",
+    "merci bzaf",
+    "chokran bzaf",
+    "choukran bzaf",
+    "shukran bzaf",
+    "chokran bezaf",
+    "choukran bezaf",
+    "lah ykhlik",
+    "allah ykhlik",
+    "baraka allahu fik",
+)
+_GOODBYES = (
+    "au revoir",
+    "bonne journée",
+    "bonne journee",
+    "bonne soirée",
+    "bonne soiree",
+    "à bientôt",
+    "a bientot",
+    "bye",
+    "bye bye",
+    "goodbye",
+    "good bye",
+    "see you",
+    "have a nice day",
+    "have a good day",
+    "adiós",
+    "adios",
+    "hasta luego",
+    "hasta pronto",
+    "buen día",
+    "مع السلامة",
+    "بالسلامة",
+    "بسلامة",
+    "نهارك مبروك",
+    "تهلا",
+    "m3a salama",
+    "bslama",
+    "beslama",
+    "thalla",
+    "nharek mbrok",
+)
+_ACKNOWLEDGEMENTS = (
+    "ok",
+    "et",
+    "and",
+    "y",
+    "okay",
+    "d'accord",
+    "parfait",
+    "super",
+    "top",
+    "génial",
+    "great",
+    "perfect",
+    "cool",
+    "nice",
+    "vale",
+    "perfecto",
+    "genial",
+    "wakha",
+    "mzyan",
+    "safi",
+    "واخا",
+    "مزيان",
+    "صافي",
+    "حسنا",
+    "ممتاز",
+)
+
+
+def _phrases(phrases: tuple[str, ...]) -> str:
+    folded = sorted({_fold(p) for p in phrases}, key=len, reverse=True)  # longest first
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in folded)
+
+
 _SURE: dict[str, list[str]] = {
     "human_handoff": [
         r"\b(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+|an\s+|some\s*|a\s+real\s+|a\s+live\s+)?"
@@ -89,9 +197,32 @@ def _fold(text: str) -> str:
     return normalise_arabic(text)
 
 
+_CLOSING_WORD = rf"(?:{_phrases(_THANKS)}|{_phrases(_GOODBYES)}|{_phrases(_ACKNOWLEDGEMENTS)})"
+_CLOSING = re.compile(rf"^[\s¡!.,]*(?:{_CLOSING_WORD}(?![\w'])[\s!.,:;)(❤🙏👍😊]*)+$")
+_GOODBYE = re.compile(rf"(?<!\w)(?:{_phrases(_GOODBYES)})(?!\w)")
+_THANKS_ANY = re.compile(rf"(?<!\w)(?:{_phrases(_THANKS)})(?!\w)")
+
+
+def closing(text: str) -> str | None:
+    """``"goodbye"`` or ``"thanks"`` when the whole message is thanks or a goodbye ("merci,
+    bonne journée !", "chokran bzaf"), with at most an "ok" or "parfait" beside; None
+    otherwise (a question after the thanks is a question)."""
+    folded = _fold(text)
+    if not _CLOSING.match(folded):
+        return None
+    if _GOODBYE.search(folded):
+        return "goodbye"
+    return "thanks" if _THANKS_ANY.search(folded) else None
+
+
 def is_greeting(text: str) -> bool:
     """The whole message is a greeting ("Bonjour !", "salam khoya, labas?"), nothing more."""
     return bool(_GREETING.match(_fold(text)))
+
+
+def is_social(text: str) -> bool:
+    """A greeting, thanks or a goodbye, nothing more: the ``greeting`` intent."""
+    return is_greeting(text) or closing(text) is not None
 
 
 def sure_intent(text: str) -> str | None:
