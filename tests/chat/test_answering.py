@@ -104,3 +104,61 @@ def test_a_follow_up_takes_the_joined_match_only_where_it_already_leaned() -> No
     belgium = [scored("delivery times", 0.899), scored("belgium", 0.896)]
     alone = [scored("belgium", 0.843), scored("transport", 0.824), scored("delivery times", 0.80)]
     assert led_by(alone, belgium) == "belgium"
+
+
+COLOURS_SECTION = (
+    "Un fichier bien préparé évite les mauvaises surprises. "
+    "L'impression se fait en quadrichromie : vos fichiers doivent être en CMJN. "
+    "Nous recommandons le profil ISO Coated v2 pour les papiers couchés. "
+    "Le texte noir doit être en noir pur et non en noir composé. "
+    "Pour un grand aplat noir sur la couverture, utilisez un noir riche : 40 / 30 / 30 / 100. "
+    "Le taux d'encrage total ne doit pas dépasser 300 %. "
+    "Les couleurs affichées à l'écran sont plus lumineuses que sur le papier."
+)
+
+
+def section(text: str, language: str = "fr") -> SearchHit:
+    return hit(0.9, 0.06, 0.0).model_copy(
+        update={"kind": "section", "text": text, "language": language}
+    )
+
+
+def test_a_quoted_section_keeps_the_sentences_that_answer_the_question() -> None:
+    from libriassist.chat.answering import ExtractiveWriter, ReplyPlan
+
+    def quoted(question: str, language: str = "fr") -> str:
+        plan = ReplyPlan("answer", language, "general_question", "Papyrus")
+        plan.grounds = [section(COLOURS_SECTION)]
+        return ExtractiveWriter().compose(plan, question)
+
+    sentences = COLOURS_SECTION.split(". ")
+    # The answer is the fifth sentence of seven: the first four would miss it.
+    rich_black = quoted("Quel noir pour un grand aplat sur la couverture ?")
+    assert "40 / 30 / 30 / 100" in rich_black
+    assert rich_black.startswith(sentences[3]) and "encrage" in rich_black
+    assert "Un fichier bien préparé" not in rich_black
+    # Opening on the answer, even if the quote is shorter for it.
+    ink = quoted("Quel taux d'encrage maximum ?")
+    assert ink == f"{sentences[5]}. {sentences[6]}"
+    # Nothing shared with the question: the section's first sentences, as before.
+    assert quoted("Comment ça marche ?").startswith("Un fichier bien préparé")
+    # A section no longer than the quote is given whole.
+    assert quoted("Quel noir ?").count(".") >= 4
+    short = section("Nous livrons en 48 h. Le suivi est envoyé par e-mail.")
+    plan = ReplyPlan("answer", "fr", "general_question", "Papyrus", grounds=[short])
+    assert ExtractiveWriter().compose(plan, "suivi ?") == short.text
+
+
+def test_a_quoted_list_keeps_its_line_breaks() -> None:
+    from libriassist.chat.answering import ExtractiveWriter, ReplyPlan
+
+    listed = section(
+        "Le PDF doit être au format fini. Ajoutez 5 mm de fond perdu.\n"
+        "- Marge de sécurité : 8 mm du trait de coupe.\n"
+        "- Petit fond : 15 mm côté reliure. Pour la spirale, 12 mm côté perforations.\n"
+        "- Pas de traits de coupe dans le PDF."
+    )
+    plan = ReplyPlan("answer", "fr", "general_question", "Papyrus", grounds=[listed])
+    quote = ExtractiveWriter().compose(plan, "Quelle marge pour la spirale ?")
+    assert quote == listed.text.split("fond perdu.\n", 1)[1]  # from "- Marge…" on
+    assert quote.count("\n- ") == 2, "each item on its own line"

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 
 from libriassist.chat import replies
 from libriassist.curated.matching import CuratedMatch
+from libriassist.knowledge.analysis import analyse
 from libriassist.knowledge.schemas import SearchHit, Source
 
 # "curated": the reply is the tenant's pinned answer, word for word (``ReplyPlan.verbatim``).
@@ -179,16 +180,17 @@ MAX_SECTION_SENTENCES = 4
 
 
 class ExtractiveWriter:
-    """Quotes the knowledge: a FAQ answer whole, a document section's first sentences.
+    """Quotes the knowledge: a FAQ answer whole, a document section's sentences that
+    answer the question best.
 
     The quote is ready at once, so it goes as one piece: split into words, the pieces
     would reach the visitor together all the same, each at the cost of an event to send
     (twenty of them were 7% of a quoted answer's CPU in the bench)."""
 
     async def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]:
-        yield self.compose(plan)
+        yield self.compose(plan, question)
 
-    def compose(self, plan: ReplyPlan) -> str:
+    def compose(self, plan: ReplyPlan, question: str = "") -> str:
         lang = plan.language
         if plan.verbatim is not None:
             return plan.verbatim
@@ -198,18 +200,43 @@ class ExtractiveWriter:
             return replies.text(replies.NO_ANSWER, lang)
         if plan.mode == "handoff":
             if plan.grounds:
-                return f"{replies.text(replies.HANDOFF, lang)}\n\n{_quote(plan.grounds[0])}"
+                quote = _quote(plan.grounds[0], question)
+                return f"{replies.text(replies.HANDOFF, lang)}\n\n{quote}"
             no_contact = replies.text(replies.HANDOFF_NO_CONTACT, lang)
             return f"{replies.text(replies.HANDOFF, lang)} {no_contact}"
         hit = plan.grounds[0]
-        body = _quote(hit)
+        body = _quote(hit, question)
         if hit.language != lang:
             return f"{replies.other_language_note(lang, hit.language)}\n\n{body}"
         return body
 
 
-def _quote(hit: SearchHit) -> str:
+def _quote(hit: SearchHit, question: str) -> str:
+    """A FAQ answer whole; of a longer document section, the running sentences (at most
+    ``MAX_SECTION_SENTENCES``) that share the most terms with the question, opening on
+    one that shares some; the section's first sentences when none does (or when the
+    question is in another language than the section). A section runs up to 1,500
+    characters and begins with the previous piece's last sentence: its answer is often
+    not in its first sentences."""
     if hit.kind == "faq":
         return hit.text
-    sentences = _SENTENCE_END.split(hit.text.strip())
-    return " ".join(sentences[:MAX_SECTION_SENTENCES])
+    text = hit.text.strip()
+    spans, begin = [], 0  # each sentence's (start, end) in the text
+    for end in _SENTENCE_END.finditer(text):
+        spans.append((begin, end.start()))
+        begin = end.end()
+    spans.append((begin, len(text)))
+    if len(spans) <= MAX_SECTION_SENTENCES:
+        return text
+    asked = set(analyse(question, hit.language))
+    shared = [len(asked.intersection(analyse(text[a:b], hit.language))) for a, b in spans]
+
+    def rank(start: int) -> tuple[int, bool, int]:
+        # Most terms shared; then a quote that opens on a sentence sharing some (not on
+        # the lead-in before it); then the earliest: the first sentences when none does.
+        return (sum(shared[start : start + MAX_SECTION_SENTENCES]), shared[start] > 0, -start)
+
+    first = max(range(len(spans)), key=rank)
+    last = min(first + MAX_SECTION_SENTENCES, len(spans)) - 1
+    # Sliced, not joined: the line breaks of a list stay (the widget renders them).
+    return text[spans[first][0] : spans[last][1]]
