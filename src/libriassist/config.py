@@ -251,8 +251,9 @@ class Settings(BaseSettings):
         default=20.0,
         gt=0,
         le=300,
-        description="Seconds the model may take to start its reply, and between two chunks; "
-        "then the reply is retried (before any text) or cut.",
+        description="Seconds the model may take to start its reply, retries included, and "
+        "between two chunks; then the reply quotes the knowledge base (before any text) or "
+        "is cut.",
     )
     llm_max_duration: float = Field(
         default=120.0, gt=0, description="Seconds one whole reply may take; then it is cut."

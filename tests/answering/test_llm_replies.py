@@ -63,7 +63,11 @@ async def test_no_match_greeting_and_handoff_never_reach_the_model(
 async def test_a_rate_limit_before_the_first_token_is_retried(
     client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
 ) -> None:
-    fake_llm.script = [Turn("status", status=429, retry_after="0"), Turn("status", status=503)]
+    # (Retry-After: 0, so the backoff stays inside the tests' 1 s first-word budget.)
+    fake_llm.script = [
+        Turn("status", status=429, retry_after="0"),
+        Turn("status", status=503, retry_after="0"),
+    ]
     body = await ask(client, tenant, DELIVERY)
     assert len(fake_llm.seen) == 3
     assert body["model"] == "fake-model" and body["answer"] == Turn().text
@@ -107,6 +111,27 @@ async def test_no_first_token_in_time_falls_back(
     assert body["answer"] == FAQ_ANSWER
     row = await stored(maker, body["message_id"])
     assert (row.status, row.llm_error) == ("complete", "llm_timeout")
+    # The timeout (1 s here) bounds the wait for the first word, retries included: a
+    # model that hung through it is not asked again (the visitor would wait 3 s).
+    assert len(fake_llm.seen) == 1
+
+
+async def test_a_retry_gets_what_is_left_of_the_first_word_budget(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    # A fast 500, then a model that sends its headers but no word: the retry waits only
+    # what is left of the 1 s budget, and no third attempt follows.
+    fake_llm.script = [Turn("status", status=500, retry_after="0"), Turn(first_token=30.0)]
+    body = await ask(client, tenant, DELIVERY)
+    assert body["answer"] == FAQ_ANSWER and len(fake_llm.seen) == 2
+    assert (await stored(maker, body["message_id"])).llm_error == "llm_timeout"
+    # A model that answers within the budget after a fast failure is used.
+    fake_llm.script = [Turn("status", status=503, retry_after="0"), Turn(first_token=0.2)]
+    body = await ask(client, tenant, DELIVERY)
+    assert body["model"] == "fake-model" and len(fake_llm.seen) == 4
 
 
 async def test_a_malformed_stream_falls_back(

@@ -10,8 +10,9 @@ module owns what can go wrong on the way:
 - a circuit breaker per endpoint and key (base URL + model + API key), so a provider that
   is down costs one fast failure per message instead of a timeout each, and one tenant's
   revoked or rate-limited key pauses that tenant's calls only;
-- a deadline for the first token and for every gap between chunks (``timeout``), and one
-  for the whole reply (``max_duration``): a stream that trickles forever is cut;
+- a deadline for the first token, retries included, and for every gap between chunks
+  (``timeout``), and one for the whole reply (``max_duration``): a stream that trickles
+  forever is cut;
 - usage as the API reports it, or estimated from the text when it reports none.
 """
 
@@ -269,10 +270,14 @@ class ReplyStream:
 
     async def _with_retries(self, deadline: float, produced: list[str]) -> AsyncIterator[str]:
         last: BaseException | None = None
+        # The visitor waits for the first word at most ``timeout``, retries included: a
+        # model that hangs is given up after one attempt, not one per retry (3 × 20 s).
+        # Retries are for the fast failures (429, 5xx, a dropped connection).
+        first_by = min(deadline, time.monotonic() + self.config.timeout)
         for attempt in range(self.clients.retries + 1):
             self.attempts = attempt + 1
             try:
-                async for piece in self._once(deadline, produced):
+                async for piece in self._once(deadline, first_by, produced):
                     yield piece
                 return
             except _RETRYABLE as exc:
@@ -288,7 +293,7 @@ class ReplyStream:
                     # Most likely a pooled keep-alive connection the server had closed
                     # (Ollama, vLLM and uvicorn drop idle ones after seconds): try anew now.
                     delay = 0.0
-                if time.monotonic() + delay >= deadline:
+                if time.monotonic() + delay >= first_by:
                     break
                 log.warning(
                     "LLM call failed, retrying",
@@ -309,10 +314,12 @@ class ReplyStream:
         code = "llm_timeout" if isinstance(last, TimeoutError | openai.APITimeoutError) else None
         raise LLMUnavailable(f"no reply after {self.attempts} tries: {_why(last)}", code=code)
 
-    async def _once(self, deadline: float, produced: list[str]) -> AsyncIterator[str]:
+    async def _once(
+        self, deadline: float, first_by: float, produced: list[str]
+    ) -> AsyncIterator[str]:
         config = self.config
         client = self.clients.client(config)
-        budget = max(0.1, min(config.timeout, deadline - time.monotonic()))
+        budget = max(0.1, first_by - time.monotonic())
         # The SDK sends the request and maps its errors; the chunks are read here. The
         # SDK's own chunk objects cost about 150 µs of CPU each (pydantic construction),
         # six times what the whole rest of a chunk's way costs, and a reply has hundreds.
@@ -334,8 +341,10 @@ class ReplyStream:
             events = _sse_data(response.http_response)
             stack.push_async_callback(events.aclose)
             while True:
-                # No chunk within ``timeout`` (or past the whole reply's deadline): give up.
-                wait = min(config.timeout, deadline - time.monotonic())
+                # No chunk within ``timeout`` (no first word by ``first_by``, or past the
+                # whole reply's deadline): give up.
+                limit = deadline if produced else first_by
+                wait = min(config.timeout, limit - time.monotonic())
                 if wait <= 0:
                     raise TimeoutError("the reply took longer than its time limit")
                 try:
