@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
+from libriassist.chat import replies
 from libriassist.chat.generation import RULES, LeakGuard
 from libriassist.chat.generation import Turn as HistoryTurn
 from libriassist.chat.service import expand_follow_up
@@ -82,6 +83,32 @@ async def test_answers_in_each_of_the_five_languages(
     for language, (question, _) in QUESTIONS.items():
         body = await ask(client, polyglot, question)
         assert body["answer"] == entries[language], (language, body["answer"])
+
+
+async def test_errors_and_i_do_not_know_speak_the_visitors_language(
+    client: httpx.AsyncClient, polyglot: Tenant, fake_llm: FakeLLM
+) -> None:
+    fake_llm.script = [Turn("die_after", after=2)]
+    events = await ask_stream(client, polyglot, QUESTIONS["ar"][0])
+    assert events[0][1]["language"] == "ar"
+    assert events[-1] == (
+        "error",
+        {"code": "answer_interrupted", "message": replies.ANSWER_INTERRUPTED["ar"]},
+    )
+    # Off-topic in every language, Darija included: its questions used to stand "above
+    # chance" against any Darija entry (knowledge/background.py, rows_for).
+    off_topic = {
+        "fr": "Quelle est la recette de la pizza napolitaine ?",
+        "en": "What is the recipe for a Neapolitan pizza?",
+        "es": "¿Cuál es la receta de la pizza napolitana?",
+        "ar": "ما هي وصفة البيتزا النابولية؟",
+        "ary": "كيفاش كنطيبو البيتزا ديال نابولي؟",
+    }
+    for language, question in off_topic.items():
+        body = await ask(client, polyglot, question)
+        assert body["language"] == language, question
+        assert body["answer"] == replies.NO_ANSWER[language], question
+        assert body["answered_from_kb"] is False and body["model"] == "extractive"
 
 
 async def test_a_follow_up_is_searched_with_the_question_it_follows(

@@ -75,6 +75,23 @@ HANDOFF_NO_CONTACT: dict[str, str] = {
     "ary": "خلي السؤال ديالك هنا مع الإيميل ديالك والفريق ديالنا غادي يجاوبك.",
 }
 
+# The ``message`` of a streamed reply's ``error`` event, which a page may show as it is.
+ANSWER_INTERRUPTED: dict[str, str] = {
+    "fr": "La réponse a été interrompue. Merci de reposer votre question.",
+    "en": "The answer was cut off. Please ask again.",
+    "es": "La respuesta se ha interrumpido. Vuelve a hacer tu pregunta, por favor.",
+    "ar": "انقطعت الإجابة. يرجى إعادة طرح سؤالك.",
+    "ary": "الجواب تقطع. عافاك عاود سول السؤال ديالك.",
+}
+
+ANSWER_FAILED: dict[str, str] = {
+    "fr": "La réponse n'a pas pu être terminée. Votre message est enregistré ; merci de réessayer.",
+    "en": "The answer could not be completed. Your message was saved; please try again.",
+    "es": "No se ha podido completar la respuesta. Tu mensaje se ha guardado; inténtalo de nuevo.",
+    "ar": "تعذر إكمال الإجابة. تم حفظ رسالتك؛ يرجى المحاولة مرة أخرى.",
+    "ary": "ما قدرناش نكملو الجواب. الميساج ديالك تسجل؛ عافاك عاود جرب.",
+}
+
 OTHER_LANGUAGE_NOTE: dict[str, str] = {
     "fr": "(Cette information n'est disponible qu'en {kb_language}.)",
     "en": "(This information is only available in {kb_language}.)",

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.ai.llm import LLMClients, LLMConfig, LLMInterrupted
 from libriassist.ai.query_cache import Vector
+from libriassist.chat import replies
 from libriassist.chat.answering import ReplyPlan, ReplyWriter, is_confident, plan_reply
 from libriassist.chat.generation import GroundedWriter, Turn, WriterReport
 from libriassist.chat.models import Conversation, Message
@@ -406,7 +407,7 @@ async def reply_events(
             "error",
             {
                 "code": "answer_interrupted",
-                "message": "The answer was cut off. Please ask again.",
+                "message": replies.text(replies.ANSWER_INTERRUPTED, accepted.language),
             },
         )
     except Exception:
@@ -419,7 +420,7 @@ async def reply_events(
             "error",
             {
                 "code": "answer_failed",
-                "message": "The answer could not be completed. Please try again.",
+                "message": replies.text(replies.ANSWER_FAILED, accepted.language),
             },
         )
     finally:

@@ -162,7 +162,7 @@ async def search(
     if vector is None:
         vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
-    baseline = await _baseline(embedder, vector)
+    baseline = await _baseline(embedder, vector, language)
     hits = [
         SearchHit(
             **vars(index.chunks[i]),  # asdict() would deep-copy every field
@@ -182,10 +182,13 @@ async def search(
 REMEMBERED_QUERY_MAX_CHARS = 500
 
 
-async def _baseline(embedder: Embedder, vector: npt.NDArray[np.float32]) -> float:
-    """The question's mean cosine against generic background questions."""
+async def _baseline(
+    embedder: Embedder, vector: npt.NDArray[np.float32], language: str | None
+) -> float:
+    """The question's mean cosine against generic background questions (for Arabic and
+    Darija, those in Arabic and Darija: ``background.rows_for``)."""
     vectors = await background.vectors_for(embedder)
-    return float((vectors @ vector).mean())
+    return float((vectors[background.rows_for(language)] @ vector).mean())
 
 
 async def _search_pgvector(
@@ -217,7 +220,7 @@ async def _search_pgvector(
         row.id: _indexed_chunk(row)
         for row in await ChunkRepository(session, tenant_id).for_hits(ids)
     }
-    baseline = await _baseline(embedder, vector)
+    baseline = await _baseline(embedder, vector, language)
     hits = []
     for i in best:
         row = rows.get(found.chunk_ids[i])
