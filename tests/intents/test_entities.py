@@ -13,6 +13,9 @@ def test_order_numbers_in_every_language() -> None:
         ("fin wslat lcommande 7788?", ["7788"]),
         ("Order No: CMD_2024_0091.", ["CMD_2024_0091"]),
         ("commande n°12345, je répète : commande 12345", ["12345"]),
+        ("Order #: 12345", ["12345"]),
+        ("رقم الطلبية ديالي 45678", ["45678"]),
+        ("lcommande dyali 99871 ma wslatnich", ["99871"]),
     ]:
         assert extract_entities(text).order_numbers == expected, text
 

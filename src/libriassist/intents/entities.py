@@ -25,8 +25,8 @@ _NUMBER_WORD = (
 _IDENTIFIER = r"([A-Za-z]{0,4}[-_/]?\d[\dA-Za-z\-_/]{2,29})"
 _ORDER = re.compile(
     rf"(?:#\s?{_IDENTIFIER})"
-    rf"|(?:(?<![\w]){_ORDER_WORD}\s*(?:de\s+|d'|of\s+|ديال\s+|dyal\s+)?[:#]?\s*{_NUMBER_WORD}?"
-    rf"{_IDENTIFIER})",
+    rf"|(?:(?<![\w]){_ORDER_WORD}\s*(?:de\s+|d'|of\s+|ديالي\s+|ديال\s+|dyali\s+|dyal\s+)?"
+    rf"(?:[:#]\s*){{0,2}}{_NUMBER_WORD}?{_IDENTIFIER})",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(
