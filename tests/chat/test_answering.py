@@ -79,6 +79,28 @@ def test_the_plan_follows_the_fallback_order() -> None:
     assert plan.mode == "answer" and plan.grounds[0].language == "fr"
 
 
+def test_a_handoff_quotes_the_match_in_the_preferred_language_with_its_note() -> None:
+    from libriassist.chat import replies
+    from libriassist.chat.answering import ExtractiveWriter, plan_reply
+
+    english, french = in_language("en", 0.90), in_language("fr", 0.89)
+    english.text, french.text = "We deliver in 3 days.", "Nous livrons en 3 jours."
+    plan = plan_reply(
+        intent="human_handoff",
+        language="ary",
+        hits=[english, french],
+        min_score=0.8,
+        min_lift=0.03,
+        tenant_name="Shop",
+        greetings={},
+        default_language="fr",
+    )
+    assert plan.mode == "handoff" and plan.grounds == [french]
+    reply = ExtractiveWriter().compose(plan, "bghit nhder m3a chi wa7ed")
+    note = replies.other_language_note("ary", "fr")
+    assert reply == f"{replies.HANDOFF['ary']}\n\n{note}\n\nNous livrons en 3 jours."
+
+
 def test_a_follow_up_takes_the_joined_match_only_where_it_already_leaned() -> None:
     def scored(title: str, score: float) -> SearchHit:
         return hit(score, score - 0.7, 0.0, title)

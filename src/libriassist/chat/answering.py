@@ -125,11 +125,12 @@ def plan_reply(
             )
         return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
     confident = [h for h in hits if is_confident(h, hits, min_score, min_lift)]
+    chosen = preferred(confident, language, default_language) if confident else None
     if intent == "human_handoff":
-        return ReplyPlan("handoff", language, intent, tenant_name, grounds=confident[:1])
-    if not confident:
+        grounds = [chosen] if chosen is not None else []
+        return ReplyPlan("handoff", language, intent, tenant_name, grounds=grounds)
+    if chosen is None:
         return ReplyPlan("no_answer", language, intent, tenant_name)
-    chosen = preferred(confident, language, default_language)
     return ReplyPlan(
         "answer",
         language,
@@ -200,15 +201,19 @@ class ExtractiveWriter:
             return replies.text(replies.NO_ANSWER, lang)
         if plan.mode == "handoff":
             if plan.grounds:
-                quote = _quote(plan.grounds[0], question)
+                quote = _noted_quote(plan.grounds[0], question, lang)
                 return f"{replies.text(replies.HANDOFF, lang)}\n\n{quote}"
             no_contact = replies.text(replies.HANDOFF_NO_CONTACT, lang)
             return f"{replies.text(replies.HANDOFF, lang)} {no_contact}"
-        hit = plan.grounds[0]
-        body = _quote(hit, question)
-        if hit.language != lang:
-            return f"{replies.other_language_note(lang, hit.language)}\n\n{body}"
-        return body
+        return _noted_quote(plan.grounds[0], question, lang)
+
+
+def _noted_quote(hit: SearchHit, question: str, language: str) -> str:
+    """The quote, after a note saying so when it is in another language than the visitor's."""
+    body = _quote(hit, question)
+    if hit.language != language:
+        return f"{replies.other_language_note(language, hit.language)}\n\n{body}"
+    return body
 
 
 def _quote(hit: SearchHit, question: str) -> str:
