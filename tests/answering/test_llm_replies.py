@@ -4,15 +4,22 @@ an answer, or a clear error after a partial one, and the row records what happen
 import anyio
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.ai.embedder import Embedder
+from libriassist.chat import replies
 from libriassist.chat import service as chat_service
 from libriassist.chat.answering import ExtractiveWriter
 from libriassist.chat.generation import RULES
+from libriassist.chat.models import Message
 from libriassist.chat.schemas import ChatRequest
+from libriassist.config import Settings
+from libriassist.main import create_app
 from tests.answering.helpers import ask, ask_stream, stored
 from tests.factories import Tenant
 from tests.fake_llm import FakeLLM, Turn
+from tests.local_server import serving
 
 DELIVERY = "Quels sont les délais de livraison ?"
 FAQ_ANSWER = "Nous livrons en 3 à 5 jours ouvrés en France métropolitaine."
@@ -184,6 +191,7 @@ async def test_a_stream_that_dies_after_the_first_token_is_marked_failed(
     names = [name for name, _ in events]
     assert names == ["meta", "delta", "delta", "error"]
     assert events[-1][1]["code"] == "answer_interrupted"
+    assert events[-1][1]["message"] == replies.ANSWER_INTERRUPTED["fr"]
     row = await stored(maker, events[0][1]["message_id"])
     assert (row.status, row.content) == ("failed", "Nous livrons ")
     assert (row.error_code, row.llm_error) == ("answer_interrupted", "llm_interrupted")
@@ -354,3 +362,40 @@ async def test_a_visitor_leaving_cancels_the_model_call(
     assert not fake_llm.seen[-1].finished
     row = await stored(maker, accepted.reply_id)
     assert (row.status, row.content) == ("interrupted", "mot mot ")
+
+
+async def test_a_visitor_closing_the_connection_cancels_the_model_call(
+    tenant: Tenant,
+    settings: Settings,
+    embedder: Embedder,
+    fake_llm: FakeLLM,
+    maker: async_sessionmaker[AsyncSession],
+) -> None:
+    """Over a real socket: the product served by uvicorn, the visitor's client closing its
+    connection after the first words (the tests above cancel the reply in process)."""
+    fake_llm.default = Turn(text=" ".join(["mot"] * 50), interval=0.1)
+    with serving(create_app(settings, embedder)) as base:
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=10) as visitor,
+            visitor.stream(
+                "POST",
+                "/api/v1/chat",
+                json={"message": DELIVERY},
+                headers=tenant.widget_headers(Accept="text/event-stream"),
+            ) as response,
+        ):
+            assert response.status_code == 200
+            lines = response.aiter_lines()
+            async for line in lines:
+                if line.startswith("data:") and '"text"' in line:
+                    break  # the first words arrived: the visitor leaves
+        with anyio.fail_after(5):
+            while not (fake_llm.seen and fake_llm.seen[-1].abandoned):  # noqa: ASYNC110
+                await anyio.sleep(0.05)
+        assert not fake_llm.seen[-1].finished
+        async with maker() as session:
+            row = (
+                await session.execute(select(Message).where(Message.role == "assistant"))
+            ).scalar_one()
+        assert row.status == "interrupted" and row.content.startswith("mot")
+        assert len(row.content.split()) < 50
