@@ -1,5 +1,7 @@
 """The sure cases: narrow patterns per language, and what they must leave alone."""
 
+import signal
+
 import pytest
 
 from libriassist.intents.rules import closing, is_greeting, is_social, sure_intent
@@ -49,6 +51,9 @@ CLOSINGS = [
     ("hasta luego", "goodbye"),
     ("مع السلامة", "goodbye"),
     ("bslama", "goodbye"),
+    ("شكرا، بسلامة", "goodbye"),
+    ("Merci ❤️", "thanks"),
+    ("thanks 👍🏼", "thanks"),
 ]
 NOT_CLOSINGS = [
     "ok",  # an acknowledgement alone closes nothing
@@ -68,6 +73,26 @@ def test_a_message_that_is_only_thanks_or_a_goodbye_closes(text: str, kind: str)
 @pytest.mark.parametrize("text", NOT_CLOSINGS)
 def test_thanks_with_anything_more_is_not_a_closing(text: str) -> None:
     assert closing(text) is None
+
+
+def test_a_long_message_of_social_words_is_judged_at_once() -> None:
+    """Phrases that are also two shorter ones ("bye bye", "السلام عليكم") once let a
+    failing match try exponentially many cuts: 32 "bye"s took seconds, and a message may
+    hold 2,000 characters. The alarm turns a relapse into a failure, not a hung run."""
+
+    def too_slow(signum: int, frame: object) -> None:
+        raise TimeoutError("a social-words pattern backtracks")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(5)
+    try:
+        assert closing("bye " * 500 + "?") == "goodbye"
+        assert closing("merci " * 300 + "12345") is None
+        assert not is_greeting("السلام عليكم " * 150 + "x")
+        assert not is_greeting("hello " * 300 + "x")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 SURE = [

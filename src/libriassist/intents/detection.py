@@ -1,7 +1,8 @@
 """A message's intent and entities: built-in rules and classifier, then the tenant's own
 intents, then (later, optionally) a language model for the unclear cases.
 
-1. A message that is only a greeting is a greeting, nothing else is computed.
+1. A message that is only a greeting (or only thanks, or a goodbye) is a greeting,
+   nothing else is computed.
 2. The built-in classifier (``intents.builtin``) gives a verdict: a rule's (sure), the
    model's, or the ``general_question`` fallback.
 3. The tenant's own intents (``intents.matching``), if it has any, give their best

@@ -1,5 +1,6 @@
-"""The sure cases, by pattern, in the five languages: a message that is only a greeting,
-an explicit request for a person, "where is my order", a refund, a formal complaint.
+"""The sure cases, by pattern, in the five languages: a message that is only a greeting
+(or only thanks, or a goodbye), an explicit request for a person, "where is my order", a
+refund, a formal complaint.
 
 Patterns are kept narrow on purpose: a rule that fires is taken as certain (the model
 is not asked), so a pattern that is merely likely belongs in the example phrases
@@ -24,8 +25,11 @@ _GREETING_TAIL = (
     r"(?:[\s,]+(?:how are you|comment (?:allez-vous|vas-tu|ça va)|ça va|qué tal|cómo está"
     r"|كيف حالك|labas 3lik|لاباس عليك|cava))?"
 )
+# Atomic repeats ``(?>…)+``: a phrase that is also two shorter ones ("السلام عليكم") could
+# otherwise be cut up in exponentially many ways when the match fails at the end, and a
+# long message of them held the event loop for seconds.
 _GREETING = re.compile(
-    rf"^[\s¡¿]*(?:(?:{_GREETING_WORDS}){_GREETING_TAIL}[\s!.,?؟¡¿:)(]*)+$", re.IGNORECASE
+    rf"^[\s¡¿]*(?>(?:{_GREETING_WORDS}){_GREETING_TAIL}[\s!.,?؟¡¿:)(]*)+$", re.IGNORECASE
 )
 
 # Thanks and goodbyes that close a conversation ("merci !", "chokran bzaf", "ok bye").
@@ -198,7 +202,9 @@ def _fold(text: str) -> str:
 
 
 _CLOSING_WORD = rf"(?:{_phrases(_THANKS)}|{_phrases(_GOODBYES)}|{_phrases(_ACKNOWLEDGEMENTS)})"
-_CLOSING = re.compile(rf"^[\s¡!.,]*(?:{_CLOSING_WORD}(?![\w'])[\s!.,:;)(❤🙏👍😊]*)+$")
+# Between the words, anything but a letter or a digit: punctuation (the Arabic comma
+# too) and emoji with their modifiers. Atomic, as ``_GREETING`` ("bye bye" is also two).
+_CLOSING = re.compile(rf"^[\W_]*(?>{_CLOSING_WORD}(?![\w'])[\W_]*)+$")
 _GOODBYE = re.compile(rf"(?<!\w)(?:{_phrases(_GOODBYES)})(?!\w)")
 _THANKS_ANY = re.compile(rf"(?<!\w)(?:{_phrases(_THANKS)})(?!\w)")
 
