@@ -47,6 +47,7 @@ class Turn:
     status: int = 500
     retry_after: str | None = None
     after: int = 1  # pieces sent before dying / stalling
+    thinking: int = 0  # chunks of reasoning (no content) sent first, ``interval`` apart
 
 
 @dataclass
@@ -109,6 +110,9 @@ class FakeLLM:
             if turn.kind == "error_event":
                 yield b'data: {"error": {"message": "scripted: overloaded", "code": 503}}\n\n'
                 return
+            for _ in range(turn.thinking):  # as reasoning models stream their thoughts
+                yield _sse(_chunk(body, {"content": None, "reasoning_content": "Hmm. "}))
+                await asyncio.sleep(turn.interval)
             for i, piece in enumerate(pieces):
                 if turn.kind in ("die_after", "stall_after") and i == turn.after:
                     if turn.kind == "stall_after":

@@ -135,10 +135,15 @@ async def test_a_retry_gets_what_is_left_of_the_first_word_budget(
     body = await ask(client, tenant, DELIVERY)
     assert body["answer"] == FAQ_ANSWER and len(fake_llm.seen) == 2
     assert (await stored(maker, body["message_id"])).llm_error == "llm_timeout"
+    # A reasoning model thinking aloud for longer than the budget before its first word
+    # is alive: the gap between chunks is what counts then.
+    fake_llm.script = [Turn(thinking=15, interval=0.1)]
+    body = await ask(client, tenant, DELIVERY)
+    assert body["model"] == "fake-model" and len(fake_llm.seen) == 3
     # A model that answers within the budget after a fast failure is used.
     fake_llm.script = [Turn("status", status=503, retry_after="0"), Turn(first_token=0.2)]
     body = await ask(client, tenant, DELIVERY)
-    assert body["model"] == "fake-model" and len(fake_llm.seen) == 4
+    assert body["model"] == "fake-model" and len(fake_llm.seen) == 5
 
 
 async def test_a_malformed_stream_falls_back(
@@ -233,6 +238,8 @@ async def test_a_recital_caught_before_a_word_went_out_gets_the_quote(
     assert shown == FAQ_ANSWER and events[-1][0] == "done"
     row = await stored(maker, events[0][1]["message_id"])
     assert (row.status, row.llm_error, row.model) == ("complete", "llm_prompt_leak", "extractive")
+    # The call was paid for: its tokens are counted (estimated, none being reported).
+    assert row.prompt_tokens and row.prompt_tokens > 100 and row.usage_estimated
 
 
 async def test_a_stream_that_stalls_or_trickles_is_cut(

@@ -10,7 +10,7 @@ module owns what can go wrong on the way:
 - a circuit breaker per endpoint and key (base URL + model + API key), so a provider that
   is down costs one fast failure per message instead of a timeout each, and one tenant's
   revoked or rate-limited key pauses that tenant's calls only;
-- a deadline for the first token, retries included, and for every gap between chunks
+- a deadline for the first chunk, retries included, and for every gap between chunks
   (``timeout``), and one for the whole reply (``max_duration``): a stream that trickles
   forever is cut;
 - usage as the API reports it, or estimated from the text when it reports none.
@@ -45,7 +45,7 @@ class LLMConfig:
     api_key: str | None = field(default=None, repr=False)
     temperature: float = 0.2
     max_tokens: int = 512
-    timeout: float = 20.0  # seconds to the first token, and between two chunks
+    timeout: float = 20.0  # seconds to the first chunk, retries included, and between two
     max_duration: float = 120.0  # seconds for the whole reply
 
     @property
@@ -236,9 +236,18 @@ class ReplyStream:
         self.usage = Usage()
         self.attempts = 0
         self.first_token_at: float | None = None
+        self.produced: list[str] = []
 
     def __aiter__(self) -> AsyncIterator[str]:
         return self._run()
+
+    def spent(self) -> Usage:
+        """The usage as the API reported it, or estimated from the prompt and the text
+        produced so far: a reply cut off, or dropped by the caller, reports none."""
+        if self.usage.prompt_tokens or self.usage.completion_tokens:
+            return self.usage
+        prompt = "".join(m.content for m in self.messages)
+        return Usage(estimate_tokens(prompt), estimate_tokens("".join(self.produced)), True)
 
     async def _run(self) -> AsyncIterator[str]:
         config = self.config
@@ -248,10 +257,9 @@ class ReplyStream:
                 f"{config.endpoint} is failing; calls are paused", code="llm_circuit_open"
             )
         verdict: bool | None = None
-        produced: list[str] = []
         try:
             deadline = time.monotonic() + config.max_duration
-            async for piece in self._with_retries(deadline, produced):
+            async for piece in self._with_retries(deadline, self.produced):
                 yield piece
             verdict = True
         except LLMError:
@@ -264,15 +272,15 @@ class ReplyStream:
                 breaker.failed()
             else:  # cancelled: the visitor left; say nothing about the endpoint
                 breaker.released()
-        if not self.usage.prompt_tokens and not self.usage.completion_tokens:
-            prompt = "".join(m.content for m in self.messages)
-            self.usage = Usage(estimate_tokens(prompt), estimate_tokens("".join(produced)), True)
+        self.usage = self.spent()
 
     async def _with_retries(self, deadline: float, produced: list[str]) -> AsyncIterator[str]:
         last: BaseException | None = None
-        # The visitor waits for the first word at most ``timeout``, retries included: a
-        # model that hangs is given up after one attempt, not one per retry (3 × 20 s).
-        # Retries are for the fast failures (429, 5xx, a dropped connection).
+        # A model that sends nothing is given up ``timeout`` after the first attempt
+        # began, retries included: after one attempt, not one per retry (3 × 20 s before
+        # the quote). Retries are for the fast failures (429, 5xx, a dropped connection).
+        # Once chunks come, words or not (a reasoning model's thoughts), the usual gap
+        # limit applies instead.
         first_by = min(deadline, time.monotonic() + self.config.timeout)
         for attempt in range(self.clients.retries + 1):
             self.attempts = attempt + 1
@@ -340,10 +348,11 @@ class ReplyStream:
                 response = await stack.enter_async_context(opened)
             events = _sse_data(response.http_response)
             stack.push_async_callback(events.aclose)
+            alive = False  # a chunk came, words or not (a reasoning model thinks aloud)
             while True:
-                # No chunk within ``timeout`` (no first word by ``first_by``, or past the
+                # No chunk within ``timeout`` (no chunk at all by ``first_by``, or past the
                 # whole reply's deadline): give up.
-                limit = deadline if produced else first_by
+                limit = deadline if alive else first_by
                 wait = min(config.timeout, limit - time.monotonic())
                 if wait <= 0:
                     raise TimeoutError("the reply took longer than its time limit")
@@ -352,6 +361,7 @@ class ReplyStream:
                         data = await anext(events)
                 except StopAsyncIteration:
                     break
+                alive = True
                 for text in self._read_chunk(data):
                     if self.first_token_at is None:
                         self.first_token_at = time.monotonic()

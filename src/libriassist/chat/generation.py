@@ -214,7 +214,8 @@ class GroundedWriter:
                 yield piece
             return
         except LLMInterrupted as exc:
-            self.report.llm_error, self.report.usage = exc.code, stream.usage
+            # Tokens were spent all the same (they count against the tenant's quota).
+            self.report.llm_error, self.report.usage = exc.code, stream.spent()
             if started:
                 self.report.model = self.config.model
                 raise
@@ -225,7 +226,7 @@ class GroundedWriter:
             return
         if not started:
             # The model finished without a word: an empty bubble answers nothing.
-            self.report.llm_error, self.report.usage = "llm_empty_reply", stream.usage
+            self.report.llm_error, self.report.usage = "llm_empty_reply", stream.spent()
             async for piece in self.fallback.write(plan, question):
                 yield piece
             return
