@@ -6,12 +6,16 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import httpx
 import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from libriassist.ai.embedder import Embedder
+from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.knowledge import background
 from libriassist.knowledge.background import BACKGROUND_QUESTIONS
+from tests.factories import Tenant, ingest_faq
 
 
 def vectors(model: object) -> np.ndarray:
@@ -97,3 +101,36 @@ def test_a_failed_warm_up_leaves_the_first_question_to_try_again() -> None:
     model.fails = False
     assert vectors(model) is not None
     assert model.calls == 2
+
+
+async def test_an_arabic_script_pair_is_judged_against_the_arabic_and_darija_questions(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    embedder: Embedder,
+    maker: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    """Darija question and Darija passage: the lift is over the Arabic and Darija
+    background questions' mean; Darija question and French passage: over the whole set's,
+    as before."""
+    entries = [
+        {"question": "شحال كياخد التوصيل؟", "answer": "كنوصلو ف 3 أيام.", "language": "ary"},
+        {"question": "Quels sont les délais ?", "answer": "Trois jours.", "language": "fr"},
+    ]
+    await ingest_faq(maker, embedder, tenant.id, entries, tmp_path / "faq")
+    question = "كيفاش كنطيبو البيتزا ديال نابولي؟"
+    found = await client.post(
+        "/api/v1/admin/kb/search",
+        json={"query": question, "language": "ary", "limit": 10},
+        headers=tenant.admin_headers(),
+    )
+    hits = {h["language"]: h for h in found.json()["hits"]}
+    similarities = (await background.vectors_for(embedder)) @ await embed_query(
+        embedder, question, "ary"
+    )
+    arabic_mean = float(similarities[background.rows_for("ary", "ary")].mean())
+    whole_mean = float(similarities.mean())
+    assert arabic_mean > whole_mean + 0.01  # why the whole set's mean was no null model
+    assert abs(hits["ary"]["lift"] - (hits["ary"]["score"] - arabic_mean)) < 1e-3
+    assert abs(hits["fr"]["lift"] - (hits["fr"]["score"] - whole_mean)) < 1e-3
+    assert background.rows_for("fr", "ary") == slice(None)

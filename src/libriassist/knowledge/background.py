@@ -72,16 +72,19 @@ _ARABIC_AND_DARIJA = [
     "kifach ntayeb tajine?",
 ]
 BACKGROUND_QUESTIONS = _LATIN_SCRIPT + _ARABIC_AND_DARIJA
+ARABIC_AND_DARIJA = frozenset({"ar", "ary"})
 
 
-def rows_for(language: str | None) -> slice:
-    """The background questions an Arabic or Darija question is judged against: its own
-    languages' only. e5 scores two Arabic-script texts far closer than texts across
-    scripts, and a Darija question is embedded with its MSA rewrite, so against the whole
-    set (two thirds of it in Latin script) its mean came out low and any Darija question
-    stood 0.035-0.057 "above chance" against a Darija FAQ: every off-topic question
-    written in Darija got an answer. Other questions keep the whole set, as calibrated."""
-    if language in ("ar", "ary"):
+def rows_for(question_language: str | None, hit_language: str | None) -> slice:
+    """The background questions a match is judged against. An Arabic or Darija question
+    matching an Arabic or Darija passage: those in Arabic and Darija only. e5 scores two
+    Arabic-script texts far closer than texts across scripts (Darija questions and
+    passages are embedded with their MSA rewrite), so against the whole set, two thirds of
+    it in Latin script, such a pair always looked well above chance: every off-topic
+    question in Darija got an answer from a Darija FAQ. Every other pair (a French
+    question, or a Darija question matching a French passage) keeps the whole set, as
+    calibrated."""
+    if question_language in ARABIC_AND_DARIJA and hit_language in ARABIC_AND_DARIJA:
         return slice(len(_LATIN_SCRIPT), None)
     return slice(None)
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -162,12 +163,12 @@ async def search(
     if vector is None:
         vector = await embed_query(embedder, query, language)
     ranked, similarity, lexical = index.rank(vector, query, language, mode)
-    baseline = await _baseline(embedder, vector, language)
+    chance = await _chance(embedder, vector, language)
     hits = [
         SearchHit(
             **vars(index.chunks[i]),  # asdict() would deep-copy every field
             score=round(float(similarity[i]), 4),
-            lift=round(float(similarity[i]) - baseline, 4),
+            lift=round(float(similarity[i]) - chance(index.chunks[i].language), 4),
             lexical=round(float(lexical[i]), 4),
             rank_score=round(float(ranked.fused[i]), 6),
         )
@@ -182,13 +183,23 @@ async def search(
 REMEMBERED_QUERY_MAX_CHARS = 500
 
 
-async def _baseline(
+async def _chance(
     embedder: Embedder, vector: npt.NDArray[np.float32], language: str | None
-) -> float:
-    """The question's mean cosine against generic background questions (for Arabic and
-    Darija, those in Arabic and Darija: ``background.rows_for``)."""
+) -> Callable[[str], float]:
+    """The question's mean cosine against generic background questions, for a match in a
+    given language (``background.rows_for``): what a match must stand above (its lift)."""
     vectors = await background.vectors_for(embedder)
-    return float((vectors[background.rows_for(language)] @ vector).mean())
+    similarities = vectors @ vector
+    means: dict[tuple[int | None, int | None], float] = {}
+
+    def chance(hit_language: str) -> float:
+        rows = background.rows_for(language, hit_language)
+        key = (rows.start, rows.stop)
+        if key not in means:
+            means[key] = float(similarities[rows].mean())
+        return means[key]
+
+    return chance
 
 
 async def _search_pgvector(
@@ -220,7 +231,7 @@ async def _search_pgvector(
         row.id: _indexed_chunk(row)
         for row in await ChunkRepository(session, tenant_id).for_hits(ids)
     }
-    baseline = await _baseline(embedder, vector, language)
+    chance = await _chance(embedder, vector, language)
     hits = []
     for i in best:
         row = rows.get(found.chunk_ids[i])
@@ -230,7 +241,7 @@ async def _search_pgvector(
             SearchHit(
                 **asdict(row),
                 score=round(float(found.dense[i]), 4),
-                lift=round(float(found.dense[i]) - baseline, 4),
+                lift=round(float(found.dense[i]) - chance(row.language), 4),
                 lexical=round(float(found.lexical[i]), 4),
                 rank_score=round(float(ranked.fused[i]), 6),
             )
