@@ -110,7 +110,7 @@ def test_precedence_handoff_then_curated_then_greeting_then_knowledge() -> None:
         assert curated.mode == "curated" and curated.verbatim == "FR answer"
         assert curated.answered_from_kb and curated.curated_answer_id == FR.id
         assert [s.kind for s in curated.sources] == ["curated"]
-        assert ExtractiveWriter().compose(curated) == "FR answer"
+        assert ExtractiveWriter().compose(curated, "") == "FR answer"
     assert plan("greeting").mode == "greeting"
     plain = plan("general_question")
     assert plain.mode == "answer" and plain.verbatim is None and plain.curated_answer_id is None

@@ -191,7 +191,7 @@ class ExtractiveWriter:
     async def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]:
         yield self.compose(plan, question)
 
-    def compose(self, plan: ReplyPlan, question: str = "") -> str:
+    def compose(self, plan: ReplyPlan, question: str) -> str:
         lang = plan.language
         if plan.verbatim is not None:
             return plan.verbatim
