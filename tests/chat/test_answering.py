@@ -96,7 +96,7 @@ def test_a_handoff_quotes_the_match_in_the_preferred_language_with_its_note() ->
         default_language="fr",
     )
     assert plan.mode == "handoff" and plan.grounds == [french]
-    reply = ExtractiveWriter().compose(plan, "bghit nhder m3a chi wa7ed")
+    reply = ExtractiveWriter().compose(plan, "بغيت نهضر مع شي واحد")
     note = replies.other_language_note("ary", "fr")
     assert reply == f"{replies.HANDOFF['ary']}\n\n{note}\n\nNous livrons en 3 jours."
 
@@ -183,3 +183,23 @@ def test_a_quoted_list_keeps_its_line_breaks() -> None:
     quote = ExtractiveWriter().compose(plan, "Quelle marge pour la spirale ?")
     assert quote == listed.text.split("fond perdu.\n", 1)[1]  # from "- Marge…" on
     assert quote.count("\n- ") == 2, "each item on its own line"
+
+
+def test_darija_in_latin_letters_gets_its_note_in_latin_letters() -> None:
+    from libriassist.chat import replies
+    from libriassist.chat.answering import ExtractiveWriter, ReplyPlan
+
+    french = in_language("fr", 0.9)
+    french.text = "Nous livrons en 3 jours."
+    plan = ReplyPlan("answer", "ary", "general_question", "Shop", grounds=[french])
+    note = replies.other_language_note(replies.ARABIZI, "fr")
+    assert note == "(Had lma3louma kayna ghir b lfransawiya.)"
+    latin = ExtractiveWriter().compose(plan, "ch7al katakhed livraison?")
+    assert latin == f"{note}\n\nNous livrons en 3 jours."
+    arabic = ExtractiveWriter().compose(plan, "شحال كياخد التوصيل؟")
+    assert arabic.startswith(replies.other_language_note("ary", "fr"))
+    # A Darija entry needs no note, whichever script the visitor writes in.
+    darija = in_language("ary", 0.9)
+    darija.text = "Kanwsslo f 3 ayam."
+    plan.grounds = [darija]
+    assert ExtractiveWriter().compose(plan, "ch7al katakhed livraison?") == "Kanwsslo f 3 ayam."

@@ -185,13 +185,28 @@ async def test_greeting_gets_the_tenants_greeting(
     assert "Alpha Books" in body["answer"]
 
 
+async def test_darija_in_latin_letters_gets_its_fixed_replies_in_latin_letters(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    for message, table in [
+        ("chokran bzaf", replies.THANKS),
+        ("kifach n9der nrbe7 f lmatch dyal lkora?", replies.NO_ANSWER),
+    ]:
+        body = (await ask(client, tenant, message)).json()
+        assert body["language"] == "ary", message
+        assert body["answer"] == table[replies.ARABIZI], message
+    # In Arabic script, the same reply in Arabic script.
+    body = (await ask(client, tenant, "شكرا بزاف")).json()
+    assert body["answer"] == replies.THANKS["ary"]
+
+
 async def test_thanks_and_goodbyes_get_a_closing_reply_not_the_welcome(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     closings = [
         ("Merci beaucoup !", "fr", replies.THANKS),
         ("ok thanks!", "en", replies.THANKS),
-        ("chokran bzaf", "ary", replies.THANKS),
+        ("chokran bzaf", "ary", replies.THANKS),  # answered in Latin letters, as written
         ("شكرا جزيلا", "ar", replies.THANKS),
         ("parfait, merci et bonne journée", "fr", replies.GOODBYE),
         ("muchas gracias, adiós", "es", replies.GOODBYE),
@@ -199,7 +214,7 @@ async def test_thanks_and_goodbyes_get_a_closing_reply_not_the_welcome(
     for message, language, table in closings:
         body = (await ask(client, tenant, message)).json()
         assert (body["intent"], body["language"]) == ("greeting", language), message
-        assert body["answer"] == table[language], message
+        assert body["answer"] == table[replies.reply_language(language, message)], message
         assert body["sources"] == [] and body["answered_from_kb"] is False
     # Thanks followed by a question is a question.
     body = (await ask(client, tenant, "Merci ! Et puis-je retourner un article ?")).json()

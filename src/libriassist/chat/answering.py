@@ -43,6 +43,8 @@ class ReplyPlan:
     # knowledge base it opted into.
     knowledge_base: Literal["tenant", "platform"] = "tenant"
     fixed: str | None = None
+    # "thanks" or "goodbye": a greeting that closes the conversation (no welcome again).
+    closing: str | None = None
 
     @property
     def verbatim(self) -> str | None:
@@ -118,12 +120,8 @@ def plan_reply(
     if curated is not None and intent != "human_handoff":
         return ReplyPlan("curated", language, intent, tenant_name, curated=curated)
     if intent == "greeting":
-        if closing is not None:
-            table = replies.GOODBYE if closing == "goodbye" else replies.THANKS
-            return ReplyPlan(
-                "greeting", language, intent, tenant_name, replies.text(table, language)
-            )
-        return ReplyPlan("greeting", language, intent, tenant_name, greetings.get(language))
+        welcome = None if closing else greetings.get(language)
+        return ReplyPlan("greeting", language, intent, tenant_name, welcome, closing=closing)
     confident = [h for h in hits if is_confident(h, hits, min_score, min_lift)]
     chosen = preferred(confident, language, default_language) if confident else None
     if intent == "human_handoff":
@@ -192,27 +190,31 @@ class ExtractiveWriter:
         yield self.compose(plan, question)
 
     def compose(self, plan: ReplyPlan, question: str) -> str:
-        lang = plan.language
+        lang = replies.reply_language(plan.language, question)
         if plan.verbatim is not None:
             return plan.verbatim
         if plan.mode == "greeting":
+            if plan.closing is not None:
+                closing = replies.GOODBYE if plan.closing == "goodbye" else replies.THANKS
+                return replies.text(closing, lang)
             return plan.greeting or replies.text(replies.GREETING, lang, name=plan.tenant_name)
         if plan.mode == "no_answer":
             return replies.text(replies.NO_ANSWER, lang)
         if plan.mode == "handoff":
             if plan.grounds:
-                quote = _noted_quote(plan.grounds[0], question, lang)
+                quote = _noted_quote(plan.grounds[0], question, plan.language, lang)
                 return f"{replies.text(replies.HANDOFF, lang)}\n\n{quote}"
             no_contact = replies.text(replies.HANDOFF_NO_CONTACT, lang)
             return f"{replies.text(replies.HANDOFF, lang)} {no_contact}"
-        return _noted_quote(plan.grounds[0], question, lang)
+        return _noted_quote(plan.grounds[0], question, plan.language, lang)
 
 
-def _noted_quote(hit: SearchHit, question: str, language: str) -> str:
-    """The quote, after a note saying so when it is in another language than the visitor's."""
+def _noted_quote(hit: SearchHit, question: str, language: str, reply_language: str) -> str:
+    """The quote, after a note (written for ``reply_language``) saying so when it is in
+    another language than the visitor's."""
     body = _quote(hit, question)
     if hit.language != language:
-        return f"{replies.other_language_note(language, hit.language)}\n\n{body}"
+        return f"{replies.other_language_note(reply_language, hit.language)}\n\n{body}"
     return body
 
 

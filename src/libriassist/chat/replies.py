@@ -1,4 +1,7 @@
-"""Fixed replies in the five languages (used with or without an LLM)."""
+"""Fixed replies in the five languages, Darija in both scripts (used with or without an
+LLM)."""
+
+import re
 
 from libriassist.tenants.schemas import Language
 
@@ -20,6 +23,13 @@ LANGUAGE_NAMES: dict[str, dict[str, str]] = {
         "ar": "العربية",
         "ary": "الدارجة",
     },
+    "ary-Latn": {
+        "fr": "lfransawiya",
+        "en": "nnglizia",
+        "es": "sbanyoliya",
+        "ar": "l3arabiya",
+        "ary": "ddarija",
+    },
 }
 
 GREETING: dict[str, str] = {
@@ -28,6 +38,7 @@ GREETING: dict[str, str] = {
     "es": "¡Hola! Soy el asistente de {name}. ¿En qué puedo ayudarte?",
     "ar": "مرحباً! أنا مساعد {name}. كيف يمكنني مساعدتك؟",
     "ary": "السلام! أنا المساعد ديال {name}. كيفاش نقدر نعاونك؟",
+    "ary-Latn": "Salam! Ana l'assistant dyal {name}. Kifach n9der n3awnek?",
 }
 
 # To a message that is only thanks, or a goodbye: no welcome again.
@@ -37,6 +48,7 @@ THANKS: dict[str, str] = {
     "es": "¡De nada! ¿Puedo ayudarte con algo más?",
     "ar": "على الرحب والسعة! هل يمكنني مساعدتك في شيء آخر؟",
     "ary": "مرحبا بيك! واش نقدر نعاونك فشي حاجة أخرى؟",
+    "ary-Latn": "Mr7ba bik! Wach n9der n3awnek f chi 7aja okhra?",
 }
 
 GOODBYE: dict[str, str] = {
@@ -45,6 +57,7 @@ GOODBYE: dict[str, str] = {
     "es": "¡Gracias por tu visita, hasta pronto!",
     "ar": "شكراً على زيارتك، إلى اللقاء!",
     "ary": "شكرا على الزيارة ديالك، بالسلامة!",
+    "ary-Latn": "Chokran 3la zyara dyalek, bslama!",
 }
 
 NO_ANSWER: dict[str, str] = {
@@ -57,6 +70,8 @@ NO_ANSWER: dict[str, str] = {
     "ar": "لم أجد إجابة موثوقة عن هذا السؤال في معلوماتنا. هل تريد أن أوصلك بأحد أعضاء فريقنا؟",
     "ary": "ما لقيتش جواب مضمون على هاد السؤال فالمعلومات ديالنا. "
     "بغيتي نوصلك بشي واحد من الفريق ديالنا؟",
+    "ary-Latn": "Ma l9itch jawab mdmoun 3la had so2al f lma3loumat dyalna. "
+    "Bghiti nwslek b chi wa7ed mn l'équipe dyalna?",
 }
 
 HANDOFF: dict[str, str] = {
@@ -65,6 +80,7 @@ HANDOFF: dict[str, str] = {
     "es": "Por supuesto, alguien de nuestro equipo puede ayudarte.",
     "ar": "بالتأكيد، يمكن لأحد أعضاء فريقنا مساعدتك.",
     "ary": "أكيد، شي واحد من الفريق ديالنا يقدر يعاونك.",
+    "ary-Latn": "Akid, chi wa7ed mn l'équipe dyalna y9der y3awnek.",
 }
 
 HANDOFF_NO_CONTACT: dict[str, str] = {
@@ -73,6 +89,7 @@ HANDOFF_NO_CONTACT: dict[str, str] = {
     "es": "Deja aquí tu pregunta con tu correo electrónico y nuestro equipo te responderá.",
     "ar": "اترك سؤالك هنا مع بريدك الإلكتروني وسيرد عليك فريقنا.",
     "ary": "خلي السؤال ديالك هنا مع الإيميل ديالك والفريق ديالنا غادي يجاوبك.",
+    "ary-Latn": "Khlli so2al dyalek hna m3a l'email dyalek, w l'équipe dyalna ghadi tjawbek.",
 }
 
 # The ``message`` of a streamed reply's ``error`` event, which a page may show as it is.
@@ -82,6 +99,7 @@ ANSWER_INTERRUPTED: dict[str, str] = {
     "es": "La respuesta se ha interrumpido. Vuelve a hacer tu pregunta, por favor.",
     "ar": "انقطعت الإجابة. يرجى إعادة طرح سؤالك.",
     "ary": "الجواب تقطع. عافاك عاود سول السؤال ديالك.",
+    "ary-Latn": "Jawab t9te3. 3afak 3awd sowl so2al dyalek.",
 }
 
 ANSWER_FAILED: dict[str, str] = {
@@ -90,6 +108,7 @@ ANSWER_FAILED: dict[str, str] = {
     "es": "No se ha podido completar la respuesta. Tu mensaje se ha guardado; inténtalo de nuevo.",
     "ar": "تعذر إكمال الإجابة. تم حفظ رسالتك؛ يرجى المحاولة مرة أخرى.",
     "ary": "ما قدرناش نكملو الجواب. الميساج ديالك تسجل؛ عافاك عاود جرب.",
+    "ary-Latn": "Ma 9dernach nkmlo jawab. Lmessage dyalek tsjjel; 3afak 3awd jerreb.",
 }
 
 OTHER_LANGUAGE_NOTE: dict[str, str] = {
@@ -98,11 +117,29 @@ OTHER_LANGUAGE_NOTE: dict[str, str] = {
     "es": "(Esta información solo está disponible en {kb_language}.)",
     "ar": "(هذه المعلومة متوفرة فقط باللغة {kb_language}.)",
     "ary": "(هاد المعلومة كاينة غير ب{kb_language}.)",
+    "ary-Latn": "(Had lma3louma kayna ghir b {kb_language}.)",
 }
 
 
+# Darija written in Latin letters and digits (Arabizi): a visitor who writes "chokran
+# bzaf" is answered "Mr7ba bik!", not in Arabic script. A key of the tables above only;
+# the language of a message stays "ary".
+ARABIZI = "ary-Latn"
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def reply_language(language: str, message: str) -> str:
+    """The key to a fixed reply for a visitor who wrote ``message`` in ``language``."""
+    if language == "ary" and _LATIN_LETTER.search(message) and not _ARABIC_LETTER.search(message):
+        return ARABIZI
+    return language
+
+
 def text(table: dict[str, str], language: Language | str, **values: str) -> str:
-    template = table.get(language) or table["en"]
+    """``table``'s text for ``language`` (a key such as ``ARABIZI`` falls back on its
+    language, any other on English)."""
+    template = table.get(language) or table.get(language.split("-")[0]) or table["en"]
     return template.format(**values) if values else template
 
 

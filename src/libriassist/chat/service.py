@@ -407,7 +407,10 @@ async def reply_events(
             "error",
             {
                 "code": "answer_interrupted",
-                "message": replies.text(replies.ANSWER_INTERRUPTED, accepted.language),
+                "message": replies.text(
+                    replies.ANSWER_INTERRUPTED,
+                    replies.reply_language(accepted.language, accepted.question),
+                ),
             },
         )
     except Exception:
@@ -420,7 +423,10 @@ async def reply_events(
             "error",
             {
                 "code": "answer_failed",
-                "message": replies.text(replies.ANSWER_FAILED, accepted.language),
+                "message": replies.text(
+                    replies.ANSWER_FAILED,
+                    replies.reply_language(accepted.language, accepted.question),
+                ),
             },
         )
     finally:
