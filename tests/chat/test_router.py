@@ -185,6 +185,32 @@ async def test_greeting_gets_the_tenants_greeting(
     assert "Alpha Books" in body["answer"]
 
 
+async def test_a_yes_to_the_offer_of_a_person_is_a_request_for_one(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    async def conversation(*messages: str) -> list[dict[str, object]]:
+        bodies: list[dict[str, object]] = []
+        for message in messages:
+            more = {}
+            if bodies:
+                more = {
+                    "session_id": bodies[0]["session_id"],
+                    "session_token": bodies[0]["session_token"],
+                }
+            bodies.append((await ask(client, tenant, message, **more)).json())
+        return bodies
+
+    offered, yes = await conversation("Vendez-vous des voitures ?", "Oui, merci !")
+    assert offered["answer"] == replies.NO_ANSWER["fr"]
+    assert yes["intent"] == "human_handoff"
+    assert yes["answer"] == f"{replies.HANDOFF['fr']} {replies.HANDOFF_NO_CONTACT['fr']}"
+    # A polite no closes; a yes that answers no offer is no request for a person.
+    _, no = await conversation("Vendez-vous des voitures ?", "non merci")
+    assert no["answer"] == replies.THANKS["fr"]
+    _, other = await conversation("Puis-je retourner un article ?", "oui")
+    assert other["intent"] != "human_handoff"
+
+
 async def test_darija_in_latin_letters_gets_its_fixed_replies_in_latin_letters(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:

@@ -4,7 +4,7 @@ import signal
 
 import pytest
 
-from libriassist.intents.rules import closing, is_greeting, is_social, sure_intent
+from libriassist.intents.rules import accepts_offer, closing, is_greeting, is_social, sure_intent
 
 GREETINGS = [
     "Bonjour !",
@@ -75,6 +75,26 @@ def test_thanks_with_anything_more_is_not_a_closing(text: str) -> None:
     assert closing(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "yes"),
+    [
+        ("oui", True),
+        ("Oui, merci !", True),
+        ("yes please", True),
+        ("sí, por favor", True),
+        ("واخا", True),
+        ("wakha 3afak", True),
+        ("ok", True),
+        ("ok merci", False),  # more often a goodbye
+        ("non merci", False),
+        ("merci", False),
+        ("oui mais quel est le prix ?", False),
+    ],
+)
+def test_a_yes_is_a_whole_message_of_yes(text: str, yes: bool) -> None:
+    assert accepts_offer(text) is yes
+
+
 def test_a_long_message_of_social_words_is_judged_at_once() -> None:
     """Phrases that are also two shorter ones ("bye bye", "السلام عليكم") once let a
     failing match try exponentially many cuts: 32 "bye"s took seconds, and a message may
@@ -90,6 +110,7 @@ def test_a_long_message_of_social_words_is_judged_at_once() -> None:
         assert closing("merci " * 300 + "12345") is None
         assert not is_greeting("السلام عليكم " * 150 + "x")
         assert not is_greeting("hello " * 300 + "x")
+        assert not accepts_offer("oui merci " * 200 + "x")
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)

@@ -74,6 +74,9 @@ NO_ANSWER: dict[str, str] = {
     "Bghiti nwslek b chi wa7ed mn l'équipe dyalna?",
 }
 
+# The replies that end on an offer of a person: a "yes" to them is a request for one.
+OFFERS_A_PERSON = frozenset(NO_ANSWER.values())
+
 HANDOFF: dict[str, str] = {
     "fr": "Bien sûr, un membre de notre équipe peut vous aider.",
     "en": "Of course, a member of our team can help you.",

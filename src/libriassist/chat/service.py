@@ -174,6 +174,10 @@ async def accept_message(
         if quotas is not None:
             caps = await usage_service.effective_quotas(session, tenant_id, quotas, cache)
     intent, entities = detected.intent, detected.entities.as_dict()
+    if _offered_a_person(history) and rules.accepts_offer(question):
+        # "oui" to "would you like me to put you in touch with our team?" asks for a
+        # person; searched alone, it only drew the same offer again.
+        intent = "human_handoff"
     new_token = None if conversation else new_secret("st_")
     session_id = conversation.id if conversation else new_id()
     visitor_id, reply_id = new_id(), new_id()
@@ -297,7 +301,10 @@ async def reply_events(
                     vector = await embed_query(embedder, accepted.question)
                     curated = pins.closest(vector, accepted.language, curated_min_score)
             hits = []
-            if curated is None and accepted.intent != "greeting":
+            # A yes to the offer of a person has nothing to search ("oui" found a FAQ
+            # answer that starts with "Oui").
+            yes_to_offer = accepted.intent == "human_handoff" and _offered_a_person(history)
+            if curated is None and accepted.intent != "greeting" and not yes_to_offer:
                 # Search embeds the question for its language (Darija: with its MSA
                 # rewrite); the vector as written comes from the query cache.
                 hits = await knowledge_service.search(
@@ -590,6 +597,15 @@ async def _history(session: AsyncSession, tenant_id: str, conversation_id: str) 
     """The conversation so far (read before the new message is stored): complete turns."""
     rows = await MessageRepository(session, tenant_id).recent(conversation_id, 12)
     return [Turn(m.role, m.content) for m in rows if m.status == "complete" and m.content]
+
+
+def _offered_a_person(history: list[Turn]) -> bool:
+    """The assistant's last reply was "I do not know" with its offer of a person."""
+    return (
+        bool(history)
+        and history[-1].role == "assistant"
+        and (history[-1].content in replies.OFFERS_A_PERSON)
+    )
 
 
 _FOLLOW_UP_START = re.compile(

@@ -111,6 +111,10 @@ _ACKNOWLEDGEMENTS = (
     "et",
     "and",
     "y",
+    "non",  # "non merci", "no thanks": a polite no closes too
+    "no",
+    "لا",
+    "la",
     "okay",
     "d'accord",
     "parfait",
@@ -219,6 +223,73 @@ def closing(text: str) -> str | None:
     if _GOODBYE.search(folded):
         return "goodbye"
     return "thanks" if _THANKS_ANY.search(folded) else None
+
+
+# A yes to the assistant's offer of a person ("Would you like me to put you in touch with
+# a member of our team?"): the whole message is a yes, maybe with a please or a thanks.
+_YES = (
+    "oui",
+    "ouais",
+    "yes",
+    "yeah",
+    "yep",
+    "sure",
+    "of course",
+    "sí",
+    "si",
+    "claro",
+    "por supuesto",
+    "vale",
+    "d'accord",
+    "volontiers",
+    "bien sûr",
+    "avec plaisir",
+    "ok",
+    "okay",
+    "نعم",
+    "ايه",
+    "إيه",
+    "أكيد",
+    "واخا",
+    "wakha",
+    "iyeh",
+    "ah",
+    "akid",
+)
+_POLITE = (
+    "please",
+    "svp",
+    "stp",
+    "s'il vous plaît",
+    "s'il vous plait",
+    "s'il te plaît",
+    "por favor",
+    "merci",
+    "thanks",
+    "thank you",
+    "gracias",
+    "شكرا",
+    "chokran",
+    "3afak",
+    "عافاك",
+    "من فضلك",
+)
+_ACCEPT_WORD = rf"(?:{_phrases(_YES)}|{_phrases(_POLITE)})"
+_ACCEPT = re.compile(rf"^[\W_]*(?>{_ACCEPT_WORD}(?![\w'])[\W_]*)+$")
+_YES_WORD = re.compile(rf"(?<!\w)(?:{_phrases(_YES)})(?!\w)")
+_OK_ONLY = {_fold(w) for w in ("ok", "okay")}
+
+
+def accepts_offer(text: str) -> bool:
+    """The whole message says yes ("oui", "yes please", "واخا", "oui merci"). An "ok" with
+    thanks ("ok merci") is a goodbye more often than a yes: not one here."""
+    folded = _fold(text)
+    if not _ACCEPT.match(folded):
+        return False
+    yeses = {m.group(0) for m in _YES_WORD.finditer(folded)}
+    if not yeses:
+        return False
+    return not (yeses <= _OK_ONLY and _THANKS_ANY.search(folded))
 
 
 def is_greeting(text: str) -> bool:
