@@ -208,7 +208,10 @@ async def test_a_yes_to_the_offer_of_a_person_is_a_request_for_one(
     _, no = await conversation("Vendez-vous des voitures ?", "non merci")
     assert no["answer"] == replies.THANKS["fr"]
     _, other = await conversation("Puis-je retourner un article ?", "oui")
-    assert other["intent"] != "human_handoff"
+    assert other["intent"] == "greeting" and other["answer"] == replies.ACKNOWLEDGED["fr"]
+    # Alone, searched, "Oui, merci !" found the returns entry ("Oui, vous avez 30 jours…").
+    alone = (await ask(client, tenant, "Oui, merci !")).json()
+    assert alone["answer"] == replies.ACKNOWLEDGED["fr"] and not alone["sources"]
 
 
 async def test_darija_in_latin_letters_gets_its_fixed_replies_in_latin_letters(

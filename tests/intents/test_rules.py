@@ -54,9 +54,13 @@ CLOSINGS = [
     ("شكرا، بسلامة", "goodbye"),
     ("Merci ❤️", "thanks"),
     ("thanks 👍🏼", "thanks"),
+    ("non merci", "thanks"),
+    ("ok", "ok"),  # an acknowledgement or a yes alone: "anything else?"
+    ("parfait !", "ok"),
+    ("Oui, merci !", "ok"),
+    ("واخا", "ok"),
 ]
 NOT_CLOSINGS = [
-    "ok",  # an acknowledgement alone closes nothing
     "merci, où est ma commande ?",
     "thanks for nothing, my parcel never came",
     "gracias pero no funciona",

@@ -43,7 +43,7 @@ class ReplyPlan:
     # knowledge base it opted into.
     knowledge_base: Literal["tenant", "platform"] = "tenant"
     fixed: str | None = None
-    # "thanks" or "goodbye": a greeting that closes the conversation (no welcome again).
+    # "thanks", "goodbye" or "ok": a greeting that closes the exchange (no welcome again).
     closing: str | None = None
 
     @property
@@ -174,6 +174,7 @@ class ReplyWriter(Protocol):
     def write(self, plan: ReplyPlan, question: str) -> AsyncIterator[str]: ...
 
 
+_CLOSINGS = {"thanks": replies.THANKS, "goodbye": replies.GOODBYE, "ok": replies.ACKNOWLEDGED}
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 MAX_SECTION_SENTENCES = 4
 
@@ -195,8 +196,7 @@ class ExtractiveWriter:
             return plan.verbatim
         if plan.mode == "greeting":
             if plan.closing is not None:
-                closing = replies.GOODBYE if plan.closing == "goodbye" else replies.THANKS
-                return replies.text(closing, lang)
+                return replies.text(_CLOSINGS[plan.closing], lang)
             return plan.greeting or replies.text(replies.GREETING, lang, name=plan.tenant_name)
         if plan.mode == "no_answer":
             return replies.text(replies.NO_ANSWER, lang)

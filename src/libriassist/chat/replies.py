@@ -60,6 +60,15 @@ GOODBYE: dict[str, str] = {
     "ary-Latn": "Chokran 3la zyara dyalek, bslama!",
 }
 
+ACKNOWLEDGED: dict[str, str] = {
+    "fr": "Très bien. Puis-je vous aider pour autre chose ?",
+    "en": "All right. Is there anything else I can help you with?",
+    "es": "De acuerdo. ¿Puedo ayudarte con algo más?",
+    "ar": "حسناً. هل يمكنني مساعدتك في شيء آخر؟",
+    "ary": "واخا. واش نقدر نعاونك فشي حاجة أخرى؟",
+    "ary-Latn": "Wakha. Wach n9der n3awnek f chi 7aja okhra?",
+}
+
 NO_ANSWER: dict[str, str] = {
     "fr": "Je ne trouve pas de réponse fiable à cette question dans nos informations. "
     "Voulez-vous que je vous mette en relation avec un membre de notre équipe ?",

@@ -213,18 +213,6 @@ _GOODBYE = re.compile(rf"(?<!\w)(?:{_phrases(_GOODBYES)})(?!\w)")
 _THANKS_ANY = re.compile(rf"(?<!\w)(?:{_phrases(_THANKS)})(?!\w)")
 
 
-def closing(text: str) -> str | None:
-    """``"goodbye"`` or ``"thanks"`` when the whole message is thanks or a goodbye ("merci,
-    bonne journée !", "chokran bzaf"), with at most an "ok" or "parfait" beside; None
-    otherwise (a question after the thanks is a question)."""
-    folded = _fold(text)
-    if not _CLOSING.match(folded):
-        return None
-    if _GOODBYE.search(folded):
-        return "goodbye"
-    return "thanks" if _THANKS_ANY.search(folded) else None
-
-
 # A yes to the assistant's offer of a person ("Would you like me to put you in touch with
 # a member of our team?"): the whole message is a yes, maybe with a please or a thanks.
 _YES = (
@@ -290,6 +278,23 @@ def accepts_offer(text: str) -> bool:
     if not yeses:
         return False
     return not (yeses <= _OK_ONLY and _THANKS_ANY.search(folded))
+
+
+def closing(text: str) -> str | None:
+    """How a message that only closes the exchange closes it, or None (a question after
+    the thanks is a question):
+
+    - ``"goodbye"``: a goodbye, maybe with thanks ("merci, bonne journée !");
+    - ``"thanks"``: thanks ("chokran bzaf", "ok merci", "non merci");
+    - ``"ok"``: only an acknowledgement or a yes ("ok", "parfait", "oui"). Searched, "oui"
+      found a FAQ answer that starts with "Oui"; after the offer of a person, the chat
+      takes a yes as a request for one instead (``accepts_offer``)."""
+    folded = _fold(text)
+    if _CLOSING.match(folded):
+        if _GOODBYE.search(folded):
+            return "goodbye"
+        return "thanks" if _THANKS_ANY.search(folded) else "ok"
+    return "ok" if accepts_offer(text) else None
 
 
 def is_greeting(text: str) -> bool:
