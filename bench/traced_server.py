@@ -112,7 +112,7 @@ def instrument() -> None:
     timed(knowledge_service, "embed_query", "search: query embedding")
     timed_sync(index.TenantIndex, "rank", "search: rank")
     timed_sync(lexical.LexicalIndex, "scores", "search: rank: BM25")
-    timed(knowledge_service, "_baseline", "search: baseline")
+    timed(knowledge_service, "_chance", "search: baseline")
     timed(completions.AsyncCompletions, "create", "model: request → headers")
     first_item(llm.ReplyStream, "_run", "model: call → first piece", lambda _: True)
     first_item(

@@ -251,9 +251,9 @@ class Settings(BaseSettings):
         default=20.0,
         gt=0,
         le=300,
-        description="Seconds the model may take to start its reply, retries included, and "
-        "between two chunks; then the reply quotes the knowledge base (before any text) or "
-        "is cut.",
+        description="Seconds the model may take to send its first chunk, retries included, "
+        "and between two chunks; then the reply quotes the knowledge base (before any text) "
+        "or is cut.",
     )
     llm_max_duration: float = Field(
         default=120.0, gt=0, description="Seconds one whole reply may take; then it is cut."

@@ -6,9 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.chat import replies
+from libriassist.chat import service as chat_service
 from libriassist.chat.answering import ReplyPlan
 from libriassist.chat.models import Message
 from libriassist.chat.router import get_writer
+from libriassist.chat.schemas import ChatRequest
 from tests.factories import Tenant
 from tests.sse import parse_sse
 
@@ -186,7 +188,10 @@ async def test_greeting_gets_the_tenants_greeting(
 
 
 async def test_a_yes_to_the_offer_of_a_person_is_a_request_for_one(
-    client: httpx.AsyncClient, tenant: Tenant
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
 ) -> None:
     async def conversation(*messages: str) -> list[dict[str, object]]:
         bodies: list[dict[str, object]] = []
@@ -208,10 +213,25 @@ async def test_a_yes_to_the_offer_of_a_person_is_a_request_for_one(
     _, no = await conversation("Vendez-vous des voitures ?", "non merci")
     assert no["answer"] == replies.THANKS["fr"]
     _, other = await conversation("Puis-je retourner un article ?", "oui")
-    assert other["intent"] == "greeting" and other["answer"] == replies.ACKNOWLEDGED["fr"]
-    # Alone, searched, "Oui, merci !" found the returns entry ("Oui, vous avez 30 jours…").
-    alone = (await ask(client, tenant, "Oui, merci !")).json()
-    assert alone["answer"] == replies.ACKNOWLEDGED["fr"] and not alone["sources"]
+    assert other["intent"] != "human_handoff"
+    _, ok = await conversation("Puis-je retourner un article ?", "parfait")
+    assert ok["intent"] == "greeting" and ok["answer"] == replies.ACKNOWLEDGED["fr"]
+    # Only a yes skips the search: an explicit request for a person after the offer is
+    # searched as ever (the handoff reply may quote how to reach the team).
+    offered = (await ask(client, tenant, "Vendez-vous des voitures ?")).json()
+    resources = app.state.resources
+    for message, skips_search in (("oui", True), ("Je veux parler à un conseiller", False)):
+        accepted = await chat_service.accept_message(
+            maker,
+            tenant.id,
+            ChatRequest(message=message, session_id=str(offered["session_id"])),
+            str(offered["session_token"]),
+            2000,
+            embedder=resources.embedder,
+            intent_cache=resources.intent_cache,
+        )
+        assert accepted.intent == "human_handoff"
+        assert accepted.yes_to_offer is skips_search, message
 
 
 async def test_darija_in_latin_letters_gets_its_fixed_replies_in_latin_letters(

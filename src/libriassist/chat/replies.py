@@ -138,14 +138,16 @@ OTHER_LANGUAGE_NOTE: dict[str, str] = {
 # the language of a message stays "ary".
 ARABIZI = "ary-Latn"
 _ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9']*")
 
 
 def reply_language(language: str, message: str) -> str:
-    """The key to a fixed reply for a visitor who wrote ``message`` in ``language``."""
-    if language == "ary" and _LATIN_LETTER.search(message) and not _ARABIC_LETTER.search(message):
-        return ARABIZI
-    return language
+    """The key to a fixed reply for a visitor who wrote ``message`` in ``language``. Two
+    Latin words at least: a lone "ok", "merci" or "CMD-123" in a Darija conversation says
+    nothing of the script the visitor reads."""
+    if language != "ary" or _ARABIC_LETTER.search(message):
+        return language
+    return ARABIZI if len(_LATIN_WORD.findall(message)) >= 2 else language
 
 
 def text(table: dict[str, str], language: Language | str, **values: str) -> str:

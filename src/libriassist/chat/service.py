@@ -83,6 +83,9 @@ class Accepted:
     model: LLMConfig | None = None
     llm_error: str | None = None
     usage_period: str | None = None  # the month the message was counted in, if counted
+    # A yes to the "I do not know" reply's offer of a person: a handoff with nothing to
+    # search ("oui" found a FAQ answer that starts with "Oui").
+    yes_to_offer: bool = False
     # The question as the intent detection embedded it (the search reuses it).
     vector: Vector | None = field(default=None, compare=False, repr=False)
 
@@ -174,7 +177,8 @@ async def accept_message(
         if quotas is not None:
             caps = await usage_service.effective_quotas(session, tenant_id, quotas, cache)
     intent, entities = detected.intent, detected.entities.as_dict()
-    if _offered_a_person(history) and rules.accepts_offer(question):
+    yes_to_offer = _offered_a_person(history) and rules.accepts_offer(question)
+    if yes_to_offer:
         # "oui" to "would you like me to put you in touch with our team?" asks for a
         # person; searched alone, it only drew the same offer again.
         intent = "human_handoff"
@@ -254,6 +258,7 @@ async def accept_message(
         model=model,
         llm_error=llm_error,
         usage_period=period,
+        yes_to_offer=yes_to_offer,
         vector=detected.vector,
     )
 
@@ -301,10 +306,8 @@ async def reply_events(
                     vector = await embed_query(embedder, accepted.question)
                     curated = pins.closest(vector, accepted.language, curated_min_score)
             hits = []
-            # A yes to the offer of a person has nothing to search ("oui" found a FAQ
-            # answer that starts with "Oui").
-            yes_to_offer = accepted.intent == "human_handoff" and _offered_a_person(history)
-            if curated is None and accepted.intent != "greeting" and not yes_to_offer:
+            searched = accepted.intent != "greeting" and not accepted.yes_to_offer
+            if curated is None and searched:
                 # Search embeds the question for its language (Darija: with its MSA
                 # rewrite); the vector as written comes from the query cache.
                 hits = await knowledge_service.search(

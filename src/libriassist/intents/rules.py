@@ -13,15 +13,17 @@ import unicodedata
 
 from libriassist.kit.darija import normalise_arabic
 
+# Longer forms before their prefixes ("salam 3alaykom" before "salam", "hiya" before
+# "hi"): the repeat below is atomic, so the first form that fits is the one kept.
 _GREETING_WORDS = (
-    r"bonjour|bonsoir|salut|coucou|hello|hi|hey|hiya|greetings|good (?:morning|afternoon|evening)"
-    r"|hola|buenas(?: tardes| noches)?|buenos d[ií]as|salam|slm|salamo? ?3alaykom|salam ?alikom"
+    r"bonjour|bonsoir|salut|coucou|hello|hiya|hi|hey|greetings|good (?:morning|afternoon|evening)"
+    r"|hola|buenas(?: tardes| noches)?|buenos d[ií]as|salamo? ?3alaykom|salam ?alikom|salam|slm"
     r"|ahlan|marhaba|labas|لاباس|السلام عليكم|سلام عليكم|السلام|سلام|مرحبا|اهلا(?: وسهلا)?"
     r"|صباح الخير|مساء الخير|صباح النور"
 )
 _GREETING_TAIL = (
     r"(?:\s+(?:there|all|everyone|team|à tous|à vous|madame|monsieur|a todos|khoya|khti"
-    r"|خويا|ختي|عليك|عليكم))?"
+    r"|خويا|ختي|عليكم|عليك))?"
     r"(?:[\s,]+(?:how are you|comment (?:allez-vous|vas-tu|ça va)|ça va|qué tal|cómo está"
     r"|كيف حالك|labas 3lik|لاباس عليك|cava))?"
 )
@@ -139,6 +141,9 @@ _ACKNOWLEDGEMENTS = (
 )
 
 
+_NOT_ACKNOWLEDGING = ("et", "and", "y", "non", "no", "لا", "la")
+
+
 def _phrases(phrases: tuple[str, ...]) -> str:
     folded = sorted({_fold(p) for p in phrases}, key=len, reverse=True)  # longest first
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in folded)
@@ -209,6 +214,10 @@ _CLOSING_WORD = rf"(?:{_phrases(_THANKS)}|{_phrases(_GOODBYES)}|{_phrases(_ACKNO
 # Between the words, anything but a letter or a digit: punctuation (the Arabic comma
 # too) and emoji with their modifiers. Atomic, as ``_GREETING`` ("bye bye" is also two).
 _CLOSING = re.compile(rf"^[\W_]*(?>{_CLOSING_WORD}(?![\w'])[\W_]*)+$")
+_ACKNOWLEDGEMENT = re.compile(
+    rf"(?<!\w)(?:{_phrases(tuple(w for w in _ACKNOWLEDGEMENTS if w not in _NOT_ACKNOWLEDGING))})"
+    r"(?!\w)"
+)
 _GOODBYE = re.compile(rf"(?<!\w)(?:{_phrases(_GOODBYES)})(?!\w)")
 _THANKS_ANY = re.compile(rf"(?<!\w)(?:{_phrases(_THANKS)})(?!\w)")
 
@@ -252,32 +261,30 @@ _POLITE = (
     "s'il vous plait",
     "s'il te plaît",
     "por favor",
-    "merci",
-    "thanks",
-    "thank you",
-    "gracias",
-    "شكرا",
-    "chokran",
     "3afak",
     "عافاك",
     "من فضلك",
+    *_THANKS,
 )
 _ACCEPT_WORD = rf"(?:{_phrases(_YES)}|{_phrases(_POLITE)})"
 _ACCEPT = re.compile(rf"^[\W_]*(?>{_ACCEPT_WORD}(?![\w'])[\W_]*)+$")
 _YES_WORD = re.compile(rf"(?<!\w)(?:{_phrases(_YES)})(?!\w)")
-_OK_ONLY = {_fold(w) for w in ("ok", "okay")}
+# Yeses that are also plain acknowledgements: with thanks ("ok merci", "wakha chokran")
+# they close the exchange more often than they accept the offer.
+_WEAK_YES = {_fold(w) for w in (*_ACKNOWLEDGEMENTS, "ah") if w in _YES or w == "ah"}
 
 
 def accepts_offer(text: str) -> bool:
-    """The whole message says yes ("oui", "yes please", "واخا", "oui merci"). An "ok" with
-    thanks ("ok merci") is a goodbye more often than a yes: not one here."""
+    """The whole message says yes ("oui", "yes please", "واخا", "oui merci"). An "ok" or a
+    "d'accord" with thanks ("ok merci", "واخا شكرا") is a goodbye more often than a yes:
+    not one here."""
     folded = _fold(text)
     if not _ACCEPT.match(folded):
         return False
     yeses = {m.group(0) for m in _YES_WORD.finditer(folded)}
     if not yeses:
         return False
-    return not (yeses <= _OK_ONLY and _THANKS_ANY.search(folded))
+    return not (yeses <= _WEAK_YES and _THANKS_ANY.search(folded))
 
 
 def closing(text: str) -> str | None:
@@ -286,15 +293,17 @@ def closing(text: str) -> str | None:
 
     - ``"goodbye"``: a goodbye, maybe with thanks ("merci, bonne journée !");
     - ``"thanks"``: thanks ("chokran bzaf", "ok merci", "non merci");
-    - ``"ok"``: only an acknowledgement or a yes ("ok", "parfait", "oui"). Searched, "oui"
-      found a FAQ answer that starts with "Oui"; after the offer of a person, the chat
-      takes a yes as a request for one instead (``accepts_offer``)."""
+    - ``"ok"``: only an acknowledgement ("ok", "parfait", "واخا"). After the offer of a
+      person, the chat takes it, or any yes, as a request for one (``accepts_offer``)."""
     folded = _fold(text)
-    if _CLOSING.match(folded):
-        if _GOODBYE.search(folded):
-            return "goodbye"
-        return "thanks" if _THANKS_ANY.search(folded) else "ok"
-    return "ok" if accepts_offer(text) else None
+    if not _CLOSING.match(folded):
+        return None
+    if _GOODBYE.search(folded):
+        return "goodbye"
+    if _THANKS_ANY.search(folded):
+        return "thanks"
+    # A lone "non" or "et ?" is no acknowledgement: searched, as before.
+    return "ok" if _ACKNOWLEDGEMENT.search(folded) else None
 
 
 def is_greeting(text: str) -> bool:
