@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.chat.models import Message
+from libriassist.chat.orders import LOGIN_REQUIRED
 from tests.factories import Tenant, create_tenant
 from tests.orders.helpers import import_json, order
 
@@ -155,6 +156,12 @@ async def test_an_anonymous_visitor_is_invited_to_log_in(
     assert "Colissimo" not in reply["answer"]
     spanish = (await ask(client, shop_with_orders, "¿Dónde está mi pedido 1042?")).json()
     assert spanish["language"] == "es" and "inicia sesión" in spanish["answer"]
+    # Darija in Latin letters is invited in Latin letters, in Arabic script in Arabic.
+    arabizi = (await ask(client, shop_with_orders, "fin wslat lcommande dyali 1042?")).json()
+    assert arabizi["language"] == "ary"
+    assert arabizi["answer"] == LOGIN_REQUIRED["ary-Latn"]
+    arabic = (await ask(client, shop_with_orders, "فين وصلات الكوموند ديالي 1042؟")).json()
+    assert arabic["answer"] == LOGIN_REQUIRED["ary"]
 
 
 async def test_without_a_shopper_login_order_questions_get_the_knowledge_answer(

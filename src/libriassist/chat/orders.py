@@ -71,21 +71,26 @@ async def order_reply(
     numbers: list[str],
     language: str,
     access: OrderAccess,
+    reply_language: str | None = None,
 ) -> OrderReply | None:
     """The reply to an order question, or None when the tenant's site has no shopper
-    login at all (its visitors can only be given the knowledge base's answer)."""
+    login at all (its visitors can only be given the knowledge base's answer).
+    ``reply_language``: the key of the fixed replies below (``replies.reply_language``:
+    Darija in Latin letters gets them in Latin letters); ``language`` by default. The
+    orders themselves are told in ``language``."""
+    fixed = reply_language or language
     shopper = access.shopper
     if shopper is None:
         async with session_scope(maker) as session:
             configured = await identity_service.get_row(session, tenant_id) is not None
         if not configured:
             return None
-        return OrderReply("login_required", replies.text(LOGIN_REQUIRED, language))
+        return OrderReply("login_required", replies.text(LOGIN_REQUIRED, fixed))
     limits = access.rate_limits
     try:
         await limits.hit_order_lookup(tenant_id, shopper.customer_id, session_id, access.ip)
     except RateLimited:
-        return OrderReply("limited", replies.text(LOOKUPS_LIMITED, language))
+        return OrderReply("limited", replies.text(LOOKUPS_LIMITED, fixed))
     try:
         async with session_scope(maker) as session:
             source = await orders_service.source_for(
@@ -105,7 +110,7 @@ async def order_reply(
     except OrderSourceError as exc:
         # The shop's API is down or answered nonsense: say so, never guess.
         log.warning("order source failed", extra={"tenant_id": tenant_id, "code": exc.code})
-        return OrderReply("unavailable", replies.text(SOURCE_UNAVAILABLE, language))
+        return OrderReply("unavailable", replies.text(SOURCE_UNAVAILABLE, fixed))
     for _ in range(found.misses):
         # Someone else's number and a number that exists nowhere: one case, one count
         # each, also beside one of the shopper's own numbers.
@@ -124,6 +129,8 @@ LOGIN_REQUIRED: dict[str, str] = {
     "وأنا هنا لأي سؤال آخر.",
     "ary": "باش تتبع الطلبيات ديالك، دخل للحساب ديالك فالموقع ديالنا، ومن بعد نقولك فين وصلات. "
     "وإلا عندك شي سؤال آخر، أنا هنا.",
+    "ary-Latn": "Bach ttba3 les commandes dyalek, dkhol l compte dyalek f site dyalna, "
+    "w mn b3d ngollek fin wslat. Ila 3ndek chi so2al akhor, ana hna.",
 }
 
 LOOKUPS_LIMITED: dict[str, str] = {
@@ -137,6 +144,8 @@ LOOKUPS_LIMITED: dict[str, str] = {
     "مع أحد أعضاء فريقنا.",
     "ary": "قلبتي على بزاف ديال الطلبيات فوقت قصير. عاود من بعد شوية، ولا طلب تهضر مع شي "
     "واحد من الفريق ديالنا.",
+    "ary-Latn": "9lebti 3la bzaf dyal les commandes f w9t 9sir. 3awd mn b3d chwiya, "
+    "wla tlob thder m3a chi wa7ed mn l'équipe dyalna.",
 }
 
 SOURCE_UNAVAILABLE: dict[str, str] = {
@@ -150,4 +159,6 @@ SOURCE_UNAVAILABLE: dict[str, str] = {
     "التحدث مع أحد أعضاء فريقنا.",
     "ary": "ما قدرتش نشوف الطلبيات دابا. عاود من بعد شي دقايق، ولا طلب تهضر مع شي واحد "
     "من الفريق ديالنا.",
+    "ary-Latn": "Ma 9dertch nchouf les commandes daba. 3awd mn b3d chi d9ay9, wla tlob "
+    "thder m3a chi wa7ed mn l'équipe dyalna.",
 }

@@ -369,7 +369,13 @@ async def reply_events(
         if orders is not None and is_order_question(accepted.intent, accepted.entities):
             numbers = accepted.entities.get("order_numbers", [])
             order = await order_reply(
-                maker, tenant_id, accepted.session_id, numbers, accepted.language, orders
+                maker,
+                tenant_id,
+                accepted.session_id,
+                numbers,
+                accepted.language,
+                orders,
+                replies.reply_language(accepted.language, accepted.question),
             )
         if order is not None:
             plan = ReplyPlan("order", accepted.language, accepted.intent, tenant.name)
