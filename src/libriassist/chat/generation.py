@@ -207,29 +207,24 @@ class GroundedWriter:
                 started = True
                 yield piece
         except LLMUnavailable as exc:
-            # Nothing reached the visitor: answer from the knowledge without the model.
             assert not started
             self.report.llm_error = exc.code
-            async for piece in self.fallback.write(plan, question):
-                yield piece
-            return
         except LLMInterrupted as exc:
             # Tokens were spent all the same (they count against the tenant's quota).
             self.report.llm_error, self.report.usage = exc.code, stream.spent()
             if started:
                 self.report.model = self.config.model
                 raise
-            # Caught before a word went out (a recital from its first words, a stream
-            # that broke after blank pieces): the visitor gets the quote, not an error.
-            async for piece in self.fallback.write(plan, question):
-                yield piece
-            return
-        if not started:
+            # Caught before a word went out: a recital from its first words, a stream
+            # that broke after blank pieces.
+        else:
+            if started:
+                self.report.model = self.config.model
+                self.report.usage = stream.usage
+                self.report.context = plan.context
+                return
             # The model finished without a word: an empty bubble answers nothing.
             self.report.llm_error, self.report.usage = "llm_empty_reply", stream.spent()
-            async for piece in self.fallback.write(plan, question):
-                yield piece
-            return
-        self.report.model = self.config.model
-        self.report.usage = stream.usage
-        self.report.context = plan.context
+        # Nothing reached the visitor: answer from the knowledge without the model.
+        async for piece in self.fallback.write(plan, question):
+            yield piece

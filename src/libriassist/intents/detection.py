@@ -92,9 +92,12 @@ async def detect(
     if rules.is_social(text):
         return Detection("greeting", 1.0, "rule", entities)
     try:
-        detection = await _by_meaning(
-            session, tenant_id, revision, text, language, embedder, cache, entities, vector
-        )
+        if vector is None:
+            vector = await embed_query(embedder, text, language)
+        builtin = ready_model(embedder)
+        if builtin is None:  # still being built: wait for it off the event loop
+            builtin = await asyncio.to_thread(builtin_model, embedder, cache.cache_dir)
+        tenant = await load_intents(session, tenant_id, revision, embedder, cache)
     except EmbeddingError as exc:
         # Detection comes before the message is stored, which nothing may stop: when the
         # embedder fails (on the message, the built-in phrases or a tenant's examples),
@@ -102,30 +105,6 @@ async def detect(
         log.warning("intent detection without the embedder: %s", exc)
         sure = rules.sure_intent(text)
         return Detection(sure or FALLBACK_INTENT, 1.0 if sure else 0.0, "rule", entities)
-    if refiner is not None and detection.source != "rule" and detection.confidence < REFINE_BELOW:
-        choice = await refiner.refine(text, language, detection)
-        if choice is not None and choice in {c.intent for c in detection.candidates}:
-            detection = replace(detection, intent=choice, source="refiner")
-    return detection
-
-
-async def _by_meaning(
-    session: AsyncSession,
-    tenant_id: str,
-    revision: str,
-    text: str,
-    language: str,
-    embedder: Embedder,
-    cache: IntentCache,
-    entities: Entities,
-    vector: Vector | None,
-) -> Detection:
-    if vector is None:
-        vector = await embed_query(embedder, text, language)
-    builtin = ready_model(embedder)
-    if builtin is None:  # still being built: wait for it off the event loop
-        builtin = await asyncio.to_thread(builtin_model, embedder, cache.cache_dir)
-    tenant = await load_intents(session, tenant_id, revision, embedder, cache)
     # Everything decide() reads: the same key, the same verdict.
     key = (tenant_id, tenant.revision, tenant.model_id, language, text)
     detection = cache.decision(key) if len(text) <= MAX_KEPT_TEXT else None
@@ -138,7 +117,12 @@ async def _by_meaning(
         detection = decide(builtin, prediction, vector, text, language, entities)
         if len(text) <= MAX_KEPT_TEXT:
             cache.keep_decision(key, detection)
-    return replace(detection, vector=vector)
+    detection = replace(detection, vector=vector)
+    if refiner is not None and detection.source != "rule" and detection.confidence < REFINE_BELOW:
+        choice = await refiner.refine(text, language, detection)
+        if choice is not None and choice in {c.intent for c in detection.candidates}:
+            detection = replace(detection, intent=choice, source="refiner")
+    return detection
 
 
 def decide(

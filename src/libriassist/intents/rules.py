@@ -110,13 +110,6 @@ _GOODBYES = (
 )
 _ACKNOWLEDGEMENTS = (
     "ok",
-    "et",
-    "and",
-    "y",
-    "non",  # "non merci", "no thanks": a polite no closes too
-    "no",
-    "لا",
-    "la",
     "okay",
     "d'accord",
     "parfait",
@@ -139,14 +132,28 @@ _ACKNOWLEDGEMENTS = (
     "حسنا",
     "ممتاز",
 )
+# Allowed between the closing words, closing nothing alone: "non merci", "no thanks" (a
+# polite no closes too), "merci et bonne journée".
+_FILLERS = ("et", "and", "y", "non", "no", "لا", "la")
 
 
-_NOT_ACKNOWLEDGING = ("et", "and", "y", "non", "no", "لا", "la")
-
-
-def _phrases(phrases: tuple[str, ...]) -> str:
-    folded = sorted({_fold(p) for p in phrases}, key=len, reverse=True)  # longest first
+def _phrases(*lists: tuple[str, ...]) -> str:
+    """The phrases as one alternation, folded like a message, longest first (an atomic
+    repeat keeps the first that fits)."""
+    folded = sorted({_fold(p) for phrases in lists for p in phrases}, key=len, reverse=True)
     return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in folded)
+
+
+def _whole_message_of(*lists: tuple[str, ...]) -> re.Pattern[str]:
+    """A folded message made of these phrases only, anything but a letter or a digit
+    between them (punctuation, the Arabic comma, emoji and their modifiers). The repeat is
+    atomic, as ``_GREETING``'s ("bye bye" is also two "bye"s)."""
+    return re.compile(rf"^[\W_]*(?>(?:{_phrases(*lists)})(?![\w'])[\W_]*)+$")
+
+
+def _any_of(*lists: tuple[str, ...]) -> re.Pattern[str]:
+    """One of these phrases, as whole words, anywhere in a folded message."""
+    return re.compile(rf"(?<!\w)(?:{_phrases(*lists)})(?!\w)")
 
 
 _SURE: dict[str, list[str]] = {
@@ -210,16 +217,10 @@ def _fold(text: str) -> str:
     return normalise_arabic(text)
 
 
-_CLOSING_WORD = rf"(?:{_phrases(_THANKS)}|{_phrases(_GOODBYES)}|{_phrases(_ACKNOWLEDGEMENTS)})"
-# Between the words, anything but a letter or a digit: punctuation (the Arabic comma
-# too) and emoji with their modifiers. Atomic, as ``_GREETING`` ("bye bye" is also two).
-_CLOSING = re.compile(rf"^[\W_]*(?>{_CLOSING_WORD}(?![\w'])[\W_]*)+$")
-_ACKNOWLEDGEMENT = re.compile(
-    rf"(?<!\w)(?:{_phrases(tuple(w for w in _ACKNOWLEDGEMENTS if w not in _NOT_ACKNOWLEDGING))})"
-    r"(?!\w)"
-)
-_GOODBYE = re.compile(rf"(?<!\w)(?:{_phrases(_GOODBYES)})(?!\w)")
-_THANKS_ANY = re.compile(rf"(?<!\w)(?:{_phrases(_THANKS)})(?!\w)")
+_CLOSING = _whole_message_of(_THANKS, _GOODBYES, _ACKNOWLEDGEMENTS, _FILLERS)
+_ACKNOWLEDGEMENT = _any_of(_ACKNOWLEDGEMENTS)
+_GOODBYE = _any_of(_GOODBYES)
+_THANKS_ANY = _any_of(_THANKS)
 
 
 # A yes to the assistant's offer of a person ("Would you like me to put you in touch with
@@ -266,12 +267,11 @@ _POLITE = (
     "من فضلك",
     *_THANKS,
 )
-_ACCEPT_WORD = rf"(?:{_phrases(_YES)}|{_phrases(_POLITE)})"
-_ACCEPT = re.compile(rf"^[\W_]*(?>{_ACCEPT_WORD}(?![\w'])[\W_]*)+$")
-_YES_WORD = re.compile(rf"(?<!\w)(?:{_phrases(_YES)})(?!\w)")
+_ACCEPT = _whole_message_of(_YES, _POLITE)
+_YES_WORD = _any_of(_YES)
 # Yeses that are also plain acknowledgements: with thanks ("ok merci", "wakha chokran")
 # they close the exchange more often than they accept the offer.
-_WEAK_YES = {_fold(w) for w in (*_ACKNOWLEDGEMENTS, "ah") if w in _YES or w == "ah"}
+_WEAK_YES = {_fold(w) for w in _ACKNOWLEDGEMENTS if w in _YES} | {"ah"}
 
 
 def accepts_offer(text: str) -> bool:
