@@ -55,6 +55,41 @@ async def test_a_confident_match_is_written_by_the_model_with_its_sources(
     assert row.content == body["answer"]
 
 
+async def test_a_yes_to_the_models_own_question_lets_it_go_on(
+    client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
+) -> None:
+    """ "Oui, merci !" closes the exchange, except after the model asked something: then
+    the model goes on, given what the visitor's previous question finds (the yes alone
+    finds nothing, or an entry that begins with "Oui")."""
+    asked = "Comptez 3 à 5 jours ouvrés [1]. Voulez-vous connaître les frais de port ?"
+    fake_llm.script = [Turn(text=asked), Turn(text="Ils sont offerts dès 50 € [1].")]
+    first = await ask(client, tenant, DELIVERY)
+    session = {"session_id": first["session_id"], "session_token": first["session_token"]}
+    yes = await ask(client, tenant, "Oui, merci !", **session)
+    assert yes["intent"] == "general_question"
+    assert (yes["model"], yes["answer"]) == ("fake-model", "Ils sont offerts dès 50 € [1].")
+    assert yes["answered_from_kb"] is True
+    assert yes["sources"][0]["url"] == "https://alpha.example/livraison"
+    messages = fake_llm.seen[1].body["messages"]
+    assert {"role": "assistant", "content": asked} in messages
+    assert FAQ_ANSWER in messages[-1]["content"]
+    assert "<visitor_message>\nOui, merci !\n</visitor_message>" in messages[-1]["content"]
+
+    # After a reply that asks nothing, the same words are thanks: the model is not asked.
+    fake_llm.script = [Turn(text="Comptez 3 à 5 jours ouvrés [1].")]
+    first = await ask(client, tenant, DELIVERY)
+    session = {"session_id": first["session_id"], "session_token": first["session_token"]}
+    thanks = await ask(client, tenant, "Oui, merci !", **session)
+    assert (thanks["intent"], thanks["answer"]) == ("greeting", replies.THANKS["fr"])
+    # An "ok merci" after the model's question is thanks too (it declines, politely).
+    fake_llm.script = [Turn(text=asked)]
+    first = await ask(client, tenant, DELIVERY)
+    session = {"session_id": first["session_id"], "session_token": first["session_token"]}
+    declined = await ask(client, tenant, "ok merci", **session)
+    assert (declined["intent"], declined["answer"]) == ("greeting", replies.THANKS["fr"])
+    assert len(fake_llm.seen) == 4
+
+
 async def test_no_match_greeting_and_handoff_never_reach_the_model(
     client: httpx.AsyncClient, tenant: Tenant, fake_llm: FakeLLM
 ) -> None:

@@ -259,6 +259,8 @@ async def test_thanks_and_goodbyes_get_a_closing_reply_not_the_welcome(
         ("شكرا جزيلا", "ar", replies.THANKS),
         ("parfait, merci et bonne journée", "fr", replies.GOODBYE),
         ("muchas gracias, adiós", "es", replies.GOODBYE),
+        # With nothing before it, this found the returns entry that begins with "Oui".
+        ("Oui, merci !", "fr", replies.THANKS),
     ]
     for message, language, table in closings:
         body = (await ask(client, tenant, message)).json()

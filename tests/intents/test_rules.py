@@ -60,6 +60,9 @@ CLOSINGS = [
     ("Merci ❤️", "thanks"),
     ("thanks 👍🏼", "thanks"),
     ("non merci", "thanks"),
+    ("Oui, merci !", "thanks"),  # a yes closes nothing alone, but with thanks it does
+    ("sí, gracias", "thanks"),
+    ("yes, bye", "goodbye"),
     ("ok", "ok"),  # an acknowledgement alone: "anything else?"
     ("parfait !", "ok"),
     ("واخا", "ok"),
@@ -68,6 +71,7 @@ NOT_CLOSINGS = [
     "non",  # a lone no or "and?" is searched, as before
     "et ?",
     "oui",  # a yes is one only after an offer (accepts_offer)
+    "yes please",
     "merci, où est ma commande ?",
     "thanks for nothing, my parcel never came",
     "gracias pero no funciona",

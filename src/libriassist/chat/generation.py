@@ -59,6 +59,7 @@ class WriterReport:
 class Turn:
     role: str  # visitor | assistant
     content: str
+    by_model: bool = False  # an assistant reply the model wrote (not a quote, not fixed)
 
 
 def language_name(language: str) -> str:

@@ -86,6 +86,9 @@ class Accepted:
     # A yes to the "I do not know" reply's offer of a person: a handoff with nothing to
     # search ("oui" found a FAQ answer that starts with "Oui").
     yes_to_offer: bool = False
+    # A yes to a question the model asked ("Voulez-vous les étapes ?" "oui merci"): the
+    # model goes on, from what the visitor's previous question finds.
+    yes_to_model: bool = False
     # The question as the intent detection embedded it (the search reuses it).
     vector: Vector | None = field(default=None, compare=False, repr=False)
 
@@ -177,11 +180,16 @@ async def accept_message(
         if quotas is not None:
             caps = await usage_service.effective_quotas(session, tenant_id, quotas, cache)
     intent, entities = detected.intent, detected.entities.as_dict()
-    yes_to_offer = _offered_a_person(history) and rules.accepts_offer(question)
+    says_yes = rules.accepts_offer(question)
+    yes_to_offer = says_yes and _offered_a_person(history)
+    yes_to_model = says_yes and not yes_to_offer and _model_asked(history)
     if yes_to_offer:
         # "oui" to "would you like me to put you in touch with our team?" asks for a
         # person; searched alone, it only drew the same offer again.
         intent = "human_handoff"
+    elif yes_to_model:
+        # Not thanks closing the exchange ("oui merci" alone is): an answer to the model.
+        intent = "general_question"
     new_token = None if conversation else new_secret("st_")
     session_id = conversation.id if conversation else new_id()
     visitor_id, reply_id = new_id(), new_id()
@@ -259,6 +267,7 @@ async def accept_message(
         llm_error=llm_error,
         usage_period=period,
         yes_to_offer=yes_to_offer,
+        yes_to_model=yes_to_model,
         vector=detected.vector,
     )
 
@@ -291,6 +300,10 @@ async def reply_events(
     tenant, history = accepted.tenant, accepted.history
     config = accepted.model if llm is not None else None
 
+    # A yes says nothing to search: the model's question followed the visitor's last one.
+    query = _previous_question(history) if accepted.yes_to_model else None
+    query = query or accepted.question
+
     async def knowledge_plan() -> ReplyPlan:
         # Warm caches make this session issue no statement (it then never connects).
         async with session_scope(maker) as session:
@@ -300,10 +313,10 @@ async def reply_events(
                 pins = await load_pins(
                     session, tenant_id, tenant.kb_revision, embedder, curated_cache
                 )
-                curated = pins.exact(accepted.question, accepted.language)
+                curated = pins.exact(query, accepted.language)
                 if curated is None and len(pins):
                     # As written, like the pinned questions it is calibrated against.
-                    vector = await embed_query(embedder, accepted.question)
+                    vector = await embed_query(embedder, query)
                     curated = pins.closest(vector, accepted.language, curated_min_score)
             hits = []
             searched = accepted.intent != "greeting" and not accepted.yes_to_offer
@@ -315,14 +328,14 @@ async def reply_events(
                     tenant_id,
                     embedder,
                     index_cache,
-                    accepted.question,
+                    query,
                     accepted.language,
                     SEARCH_LIMIT,
                     backend=search_backend,
                     revision=tenant.kb_revision,
-                    vector=accepted.vector,
+                    vector=accepted.vector if query is accepted.question else None,
                 )
-                follow_up = expand_follow_up(accepted.question, history)
+                follow_up = None if accepted.yes_to_model else expand_follow_up(query, history)
                 if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):
                     # "and to Belgium?" means little alone: search it with the question
                     # it follows. Only the visitor's own words; replies never feed search.
@@ -356,6 +369,7 @@ async def reply_events(
                 embedder,
                 index_cache,
                 accepted,
+                query,
                 plan,
                 min_score,
                 min_lift,
@@ -461,6 +475,7 @@ async def _from_platform_kb(
     embedder: Embedder,
     index_cache: IndexCache,
     accepted: Accepted,
+    query: str,
     plan: ReplyPlan,
     min_score: float,
     min_lift: float,
@@ -476,7 +491,7 @@ async def _from_platform_kb(
                 PLATFORM_KB_ID,
                 embedder,
                 index_cache,
-                accepted.question,
+                query,
                 accepted.language,
                 SEARCH_LIMIT,
                 backend=search_backend,
@@ -605,7 +620,15 @@ def persona_prompt(tenant: Tenant, language: str) -> str:
 async def _history(session: AsyncSession, tenant_id: str, conversation_id: str) -> list[Turn]:
     """The conversation so far (read before the new message is stored): complete turns."""
     rows = await MessageRepository(session, tenant_id).recent(conversation_id, 12)
-    return [Turn(m.role, m.content) for m in rows if m.status == "complete" and m.content]
+    return [
+        Turn(
+            m.role,
+            m.content,
+            by_model=m.role == "assistant" and m.model not in (None, "extractive"),
+        )
+        for m in rows
+        if m.status == "complete" and m.content
+    ]
 
 
 def _offered_a_person(history: list[Turn]) -> bool:
@@ -615,6 +638,22 @@ def _offered_a_person(history: list[Turn]) -> bool:
         and history[-1].role == "assistant"
         and (history[-1].content in replies.OFFERS_A_PERSON)
     )
+
+
+def _model_asked(history: list[Turn]) -> bool:
+    """The assistant's last reply was the model's, and ended on a question to the visitor
+    ("Voulez-vous que je vous détaille les étapes ?")."""
+    if not history or history[-1].role != "assistant" or not history[-1].by_model:
+        return False
+    last = _TRAILING_CITATIONS.sub("", history[-1].content.rstrip())
+    return last.rstrip().endswith(("?", "؟"))
+
+
+_TRAILING_CITATIONS = re.compile(r"(?:\[\d+\]\s*)+$")
+
+
+def _previous_question(history: list[Turn]) -> str | None:
+    return next((t.content for t in reversed(history) if t.role == "visitor"), None)
 
 
 _FOLLOW_UP_START = re.compile(
@@ -656,7 +695,7 @@ def _follow_up_hits(
 def expand_follow_up(question: str, history: list[Turn]) -> str | None:
     """The question joined to the visitor's previous one, when it reads like a follow-up
     (short, or opening like "and…"/"et pour…"); None otherwise."""
-    previous = next((t.content for t in reversed(history) if t.role == "visitor"), None)
+    previous = _previous_question(history)
     if previous is None:
         return None
     if len(question.split()) > 6 and not _FOLLOW_UP_START.match(question.strip()):

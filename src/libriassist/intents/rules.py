@@ -217,7 +217,6 @@ def _fold(text: str) -> str:
     return normalise_arabic(text)
 
 
-_CLOSING = _whole_message_of(_THANKS, _GOODBYES, _ACKNOWLEDGEMENTS, _FILLERS)
 _ACKNOWLEDGEMENT = _any_of(_ACKNOWLEDGEMENTS)
 _GOODBYE = _any_of(_GOODBYES)
 _THANKS_ANY = _any_of(_THANKS)
@@ -272,6 +271,9 @@ _YES_WORD = _any_of(_YES)
 # Yeses that are also plain acknowledgements: with thanks ("ok merci", "wakha chokran")
 # they close the exchange more often than they accept the offer.
 _WEAK_YES = {_fold(w) for w in _ACKNOWLEDGEMENTS if w in _YES} | {"ah"}
+# A yes closes nothing alone ("oui" is searched), but thanks or a goodbye said with one
+# do: "Oui, merci !" with nothing before it found the returns entry that begins "Oui".
+_CLOSING = _whole_message_of(_THANKS, _GOODBYES, _ACKNOWLEDGEMENTS, _FILLERS, _YES)
 
 
 def accepts_offer(text: str) -> bool:
@@ -292,7 +294,7 @@ def closing(text: str) -> str | None:
     the thanks is a question):
 
     - ``"goodbye"``: a goodbye, maybe with thanks ("merci, bonne journée !");
-    - ``"thanks"``: thanks ("chokran bzaf", "ok merci", "non merci");
+    - ``"thanks"``: thanks ("chokran bzaf", "ok merci", "non merci", "oui merci");
     - ``"ok"``: only an acknowledgement ("ok", "parfait", "واخا"). After the offer of a
       person, the chat takes it, or any yes, as a request for one (``accepts_offer``)."""
     folded = _fold(text)
