@@ -9,6 +9,7 @@ of BANKING77. A normal message reads no intent rows.
 import asyncio
 import logging
 from collections.abc import Hashable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from libriassist.intents.examples import embed_examples
 from libriassist.intents.model import IntentModel, Prediction
 from libriassist.intents.models import TenantIntent
 from libriassist.intents.repository import TenantIntentRepository
+from libriassist.kit.keyed_locks import KeyedLocks
 from libriassist.kit.language import detect_language
 from libriassist.kit.lru import Lru
 
@@ -68,7 +70,7 @@ class IntentCache:
         self.english_model_dir = english_model_dir
         self._intents: Lru[str, TenantIntents] = Lru(max_tenants)
         self._decisions: Lru[Hashable, Any] = Lru(self.MAX_DECISIONS)
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "IntentCache":
@@ -88,10 +90,10 @@ class IntentCache:
             return None
         return found
 
-    def lock(self, tenant_id: str) -> asyncio.Lock:
+    def lock(self, tenant_id: str) -> AbstractAsyncContextManager[None]:
         """Held while the tenant's model is built: questions that come meanwhile wait for
         that one model rather than each train their own (seconds of CPU for 77 intents)."""
-        return self._locks.setdefault(tenant_id, asyncio.Lock())
+        return self._locks.hold(tenant_id)
 
     def put(self, tenant_id: str, intents: TenantIntents) -> None:
         self._intents.put(tenant_id, intents)

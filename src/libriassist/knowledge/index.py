@@ -5,14 +5,15 @@ cache keeps only while nothing changed: kit/settings_cache.py), so an ingest in 
 is visible everywhere on the next question, without a restart.
 """
 
-import asyncio
 from collections import OrderedDict
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from libriassist.kit.keyed_locks import KeyedLocks
 from libriassist.kit.lru import Lru
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.retrieval import Mode, Ranked, rank
@@ -85,7 +86,7 @@ class IndexCache:
     def __init__(self, max_chunks: int = 500_000) -> None:
         self.max_chunks = max_chunks
         self._indexes: OrderedDict[str, TenantIndex] = OrderedDict()
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._locks = KeyedLocks()
 
     def get(self, tenant_id: str, version: str) -> TenantIndex | None:
         index = self._indexes.get(tenant_id)
@@ -94,8 +95,8 @@ class IndexCache:
         self._indexes.move_to_end(tenant_id)
         return index
 
-    def lock(self, tenant_id: str) -> asyncio.Lock:
-        return self._locks.setdefault(tenant_id, asyncio.Lock())
+    def lock(self, tenant_id: str) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold(tenant_id)
 
     def put(self, tenant_id: str, index: TenantIndex) -> None:
         self._indexes[tenant_id] = index
