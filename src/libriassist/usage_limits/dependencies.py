@@ -1,17 +1,18 @@
 """How routes apply the limits: FastAPI dependencies, never code inside services.
 
-A limited route declares ``ChatRateLimit``, ``ReadRateLimit`` or ``EventsRateLimit``;
-over the limit the request ends with ``429 rate_limited``, otherwise the response carries
-the RateLimit headers (a route that builds its own ``Response`` adds ``window.headers()`` itself).
+A limited route declares ``ReadRateLimit`` or ``EventsRateLimit`` (the chat route calls
+``limit_chat`` from its one dependency, ``chat/router.py``); over the limit the request
+ends with ``429 rate_limited``, otherwise the response carries the RateLimit headers (a
+route that builds its own ``Response`` adds ``window.headers()`` itself).
 """
 
 import ipaddress
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Request, Response
 
-from libriassist.api import AppResources
-from libriassist.auth.dependencies import AnyKey
+from libriassist.api import AppResources, Resources
+from libriassist.auth.principal import Principal
 from libriassist.config import Settings
 from libriassist.db import utcnow
 from libriassist.usage_limits.rates import Window
@@ -73,17 +74,12 @@ def _announce(response: Response, window: Window | None) -> Window | None:
 
 async def limit_chat(
     response: Response,
-    principal: AnyKey,
-    resources: AppResources,
-    ip: ClientIp,
-    session_token: Annotated[
-        str | None,
-        Header(
-            alias="X-Session-Token",
-            description="The session token returned with a new session.",
-        ),
-    ] = None,
+    principal: Principal,
+    resources: Resources,
+    ip: str,
+    session_token: str | None,
 ) -> Window | None:
+    """Called by the chat route's one dependency (``chat/router.py``), not declared."""
     window = await resources.rate_limits.chat(principal.tenant_id, session_token, ip)
     return _announce(response, window)
 
@@ -96,6 +92,5 @@ async def limit_events(response: Response, resources: AppResources, ip: ClientIp
     return _announce(response, await resources.rate_limits.events(ip))
 
 
-ChatRateLimit = Annotated[Window | None, Depends(limit_chat)]
 ReadRateLimit = Annotated[Window | None, Depends(limit_reads)]
 EventsRateLimit = Annotated[Window | None, Depends(limit_events)]
