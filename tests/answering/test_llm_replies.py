@@ -75,6 +75,17 @@ async def test_a_yes_to_the_models_own_question_lets_it_go_on(
     assert FAQ_ANSWER in messages[-1]["content"]
     assert "<visitor_message>\nOui, merci !\n</visitor_message>" in messages[-1]["content"]
 
+    # A second yes to a second question still goes back to the question, not to "oui".
+    fake_llm.script = [Turn(text=asked), Turn(text=asked), Turn(text="Les voici [1].")]
+    first = await ask(client, tenant, DELIVERY)
+    session = {"session_id": first["session_id"], "session_token": first["session_token"]}
+    assert (await ask(client, tenant, "oui", **session))["answer"] == asked
+    more = await ask(client, tenant, "oui merci", **session)
+    assert (more["intent"], more["answer"]) == ("general_question", "Les voici [1].")
+    assert more["sources"][0]["url"] == "https://alpha.example/livraison"
+    assert FAQ_ANSWER in fake_llm.seen[-1].body["messages"][-1]["content"]
+    assert len(fake_llm.seen) == 5
+
     # After a reply that asks nothing, the same words are thanks: the model is not asked.
     fake_llm.script = [Turn(text="Comptez 3 à 5 jours ouvrés [1].")]
     first = await ask(client, tenant, DELIVERY)
@@ -87,7 +98,16 @@ async def test_a_yes_to_the_models_own_question_lets_it_go_on(
     session = {"session_id": first["session_id"], "session_token": first["session_token"]}
     declined = await ask(client, tenant, "ok merci", **session)
     assert (declined["intent"], declined["answer"]) == ("greeting", replies.THANKS["fr"])
-    assert len(fake_llm.seen) == 4
+    assert len(fake_llm.seen) == 7
+    # With the model turned off since it asked, a yes with thanks is thanks again (quoting
+    # the previous answer once more would answer nothing).
+    fake_llm.script = [Turn(text=asked)]
+    first = await ask(client, tenant, DELIVERY)
+    session = {"session_id": first["session_id"], "session_token": first["session_token"]}
+    off = {"mode": "off"}
+    await client.put("/api/v1/admin/llm", json=off, headers=tenant.admin_headers())
+    thanks = await ask(client, tenant, "Oui, merci !", **session)
+    assert (thanks["intent"], thanks["answer"]) == ("greeting", replies.THANKS["fr"])
 
 
 async def test_no_match_greeting_and_handoff_never_reach_the_model(

@@ -63,6 +63,7 @@ CLOSINGS = [
     ("Oui, merci !", "thanks"),  # a yes closes nothing alone, but with thanks it does
     ("sí, gracias", "thanks"),
     ("yes, bye", "goodbye"),
+    ("oui d'accord", "ok"),  # (after the offer of a person: a yes, accepts_offer)
     ("ok", "ok"),  # an acknowledgement alone: "anything else?"
     ("parfait !", "ok"),
     ("واخا", "ok"),

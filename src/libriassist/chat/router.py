@@ -69,8 +69,8 @@ async def resolve_asker(
     order the route used to declare them (key, then rate limit, then shopper token).
 
     FastAPI solves every declared dependency anew on each request, repeats of a shared
-    one included: declared one by one, the chat route's were 21, a fifth of a warm
-    answer's CPU. The security schemes stay declared for the OpenAPI page."""
+    one included: declared one by one, the chat route's were 21 (docs/performance.md).
+    The security schemes stay declared for the OpenAPI page."""
     resources = await get_resources(request)
     principal = await resolve_principal(request, resources, api_key)
     ip = client_address(request, resources.settings)

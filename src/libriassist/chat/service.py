@@ -182,7 +182,8 @@ async def accept_message(
     intent, entities = detected.intent, detected.entities.as_dict()
     says_yes = rules.accepts_offer(question)
     yes_to_offer = says_yes and _offered_a_person(history)
-    yes_to_model = says_yes and not yes_to_offer and _model_asked(history)
+    # Without a model now (removed, its key unreadable), a yes is what it is alone.
+    yes_to_model = says_yes and not yes_to_offer and model is not None and _model_asked(history)
     if yes_to_offer:
         # "oui" to "would you like me to put you in touch with our team?" asks for a
         # person; searched alone, it only drew the same offer again.
@@ -300,9 +301,11 @@ async def reply_events(
     tenant, history = accepted.tenant, accepted.history
     config = accepted.model if llm is not None else None
 
-    # A yes says nothing to search: the model's question followed the visitor's last one.
-    query = _previous_question(history) if accepted.yes_to_model else None
-    query = query or accepted.question
+    # A yes says nothing to search: the model's question followed the visitor's last one,
+    # searched as it was then (a follow-up with the conversation before it).
+    query, before = accepted.question, history
+    if accepted.yes_to_model and (previous := _previous_question(history)) is not None:
+        query, before = history[previous].content, history[:previous]
 
     async def knowledge_plan() -> ReplyPlan:
         # Warm caches make this session issue no statement (it then never connects).
@@ -335,7 +338,7 @@ async def reply_events(
                     revision=tenant.kb_revision,
                     vector=accepted.vector if query is accepted.question else None,
                 )
-                follow_up = None if accepted.yes_to_model else expand_follow_up(query, history)
+                follow_up = expand_follow_up(query, before)
                 if follow_up and not any(is_confident(h, hits, min_score, min_lift) for h in hits):
                     # "and to Belgium?" means little alone: search it with the question
                     # it follows. Only the visitor's own words; replies never feed search.
@@ -652,8 +655,16 @@ def _model_asked(history: list[Turn]) -> bool:
 _TRAILING_CITATIONS = re.compile(r"(?:\[\d+\]\s*)+$")
 
 
-def _previous_question(history: list[Turn]) -> str | None:
-    return next((t.content for t in reversed(history) if t.role == "visitor"), None)
+def _previous_question(history: list[Turn]) -> int | None:
+    """Where the visitor's last question is in ``history``: the last visitor turn that
+    is not only a yes, thanks or a greeting (a second yes to the model follows a first)."""
+    for at in range(len(history) - 1, -1, -1):
+        turn = history[at]
+        if turn.role == "visitor" and not (
+            rules.accepts_offer(turn.content) or rules.is_social(turn.content)
+        ):
+            return at
+    return None
 
 
 _FOLLOW_UP_START = re.compile(
@@ -695,7 +706,7 @@ def _follow_up_hits(
 def expand_follow_up(question: str, history: list[Turn]) -> str | None:
     """The question joined to the visitor's previous one, when it reads like a follow-up
     (short, or opening like "and…"/"et pour…"); None otherwise."""
-    previous = _previous_question(history)
+    previous = next((t.content for t in reversed(history) if t.role == "visitor"), None)
     if previous is None:
         return None
     if len(question.split()) > 6 and not _FOLLOW_UP_START.match(question.strip()):
