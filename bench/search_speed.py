@@ -24,7 +24,7 @@ import numpy as np
 from libriassist import migrate
 from libriassist.ai.embedder import get_embedder
 from libriassist.db import create_engine, create_sessionmaker, session_scope
-from libriassist.knowledge.index import IndexedChunk, TenantIndex
+from libriassist.knowledge.index import ChunkTable, IndexedChunk, TenantIndex
 from libriassist.knowledge.ingestion import ingest_documents
 from libriassist.knowledge.lexical import LexicalIndex
 from libriassist.knowledge.sources import parse_markdown
@@ -72,7 +72,7 @@ def bench_size(n: int, queries: int, embed_ms: list[float]) -> None:
     tracemalloc.start()
     started = time.perf_counter()
     lexical = LexicalIndex(texts, ["fr"] * n)
-    index = TenantIndex(version="bench", chunks=chunks, matrix=matrix, lexical=lexical)
+    index = TenantIndex(version="bench", chunks=ChunkTable(chunks), matrix=matrix, lexical=lexical)
     build_s = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

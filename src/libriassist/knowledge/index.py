@@ -6,6 +6,7 @@ is visible everywhere on the next question, without a restart.
 """
 
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -35,10 +36,33 @@ class IndexedChunk:
     source_uri: str
 
 
+class ChunkTable:
+    """A tenant's chunks, kept as plain tuples of their fields and handed out as
+    ``IndexedChunk``s.
+
+    The garbage collector stops tracking a plain tuple of strings at the first collection
+    that meets it; it tracks a dataclass for ever, and every full collection then visits
+    each of its nine fields. At 20,000 chunks that was 200,000 visits, most of a full
+    collection's 27 ms, during which no reply moves: a stream that starts meanwhile waits.
+    """
+
+    def __init__(self, chunks: Iterable[IndexedChunk]) -> None:
+        self._rows = [tuple(vars(chunk).values()) for chunk in chunks]
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, number: int) -> IndexedChunk:
+        return IndexedChunk(*self._rows[number])
+
+    def __iter__(self) -> Iterator[IndexedChunk]:
+        return (IndexedChunk(*row) for row in self._rows)
+
+
 @dataclass
 class TenantIndex:
     version: str
-    chunks: list[IndexedChunk]
+    chunks: ChunkTable
     matrix: npt.NDArray[np.float32]  # (n, dim), rows L2-normalised
     lexical: LexicalIndex
 

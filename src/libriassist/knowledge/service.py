@@ -15,7 +15,7 @@ from libriassist.ai.embedder import Embedder, embed_query
 from libriassist.errors import NotFound
 from libriassist.kit.language import detect_language
 from libriassist.knowledge import background, pgvector_search
-from libriassist.knowledge.index import IndexCache, IndexedChunk, TenantIndex
+from libriassist.knowledge.index import ChunkTable, IndexCache, IndexedChunk, TenantIndex
 from libriassist.knowledge.ingestion import (
     ingest_documents,
     ingest_path,
@@ -103,7 +103,10 @@ def _build_index(version: str, rows: list[Row[Any]], dim: int) -> TenantIndex:
         [c.language for c in chunks],
     )
     return TenantIndex(
-        version=version, chunks=chunks, matrix=matrix.reshape(len(rows), dim), lexical=lexical
+        version=version,
+        chunks=ChunkTable(chunks),
+        matrix=matrix.reshape(len(rows), dim),
+        lexical=lexical,
     )
 
 
