@@ -8,7 +8,7 @@ is visible everywhere on the next question, without a restart.
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,9 @@ class IndexedChunk:
     source_uri: str
 
 
+_FIELDS = tuple(f.name for f in fields(IndexedChunk))
+
+
 class ChunkTable:
     """A tenant's chunks, kept as plain tuples of their fields and handed out as
     ``IndexedChunk``s.
@@ -47,7 +50,7 @@ class ChunkTable:
     """
 
     def __init__(self, chunks: Iterable[IndexedChunk]) -> None:
-        self._rows = [tuple(vars(chunk).values()) for chunk in chunks]
+        self._rows = [tuple(getattr(chunk, name) for name in _FIELDS) for chunk in chunks]
 
     def __len__(self) -> int:
         return len(self._rows)
