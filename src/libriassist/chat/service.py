@@ -180,10 +180,12 @@ async def accept_message(
         if quotas is not None:
             caps = await usage_service.effective_quotas(session, tenant_id, quotas, cache)
     intent, entities = detected.intent, detected.entities.as_dict()
-    says_yes = rules.accepts_offer(question)
-    yes_to_offer = says_yes and _offered_a_person(history)
-    # Without a model now (removed, its key unreadable), a yes is what it is alone.
-    yes_to_model = says_yes and not yes_to_offer and model is not None and _model_asked(history)
+    # A yes answers the assistant's last reply only when that reply asked something: the
+    # offer of a person, or a question of the model's (with a model still configured).
+    offered = _offered_a_person(history)
+    asked = not offered and model is not None and _model_asked(history)
+    says_yes = (offered or asked) and rules.accepts_offer(question)
+    yes_to_offer, yes_to_model = says_yes and offered, says_yes and asked
     if yes_to_offer:
         # "oui" to "would you like me to put you in touch with our team?" asks for a
         # person; searched alone, it only drew the same offer again.
