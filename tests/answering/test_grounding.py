@@ -9,9 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder
 from libriassist.chat import replies
-from libriassist.chat.generation import RULES, LeakGuard
+from libriassist.chat.answering import ReplyPlan
+from libriassist.chat.generation import RULES, LeakGuard, build_messages
 from libriassist.chat.generation import Turn as HistoryTurn
 from libriassist.chat.service import expand_follow_up
+from libriassist.knowledge.schemas import SearchHit
 from libriassist.tenants import personas
 from libriassist.tenants import service as tenants_service
 from tests.answering.helpers import ask, ask_stream, stored
@@ -270,3 +272,39 @@ def test_the_leak_guard_sees_a_recital_split_anywhere_and_lets_answers_through()
     for size in (1, 4, 30):
         guard = LeakGuard(RULES)
         assert not any(guard.leaks(answer[i : i + size]) for i in range(0, len(answer), size))
+
+
+def _hit(title: str, text: str, uri: str = "guide.md") -> SearchHit:
+    return SearchHit(
+        chunk_id=text[:8],
+        document_id=uri,
+        kind="markdown",
+        title=title,
+        question=None,
+        text=text,
+        language="fr",
+        url=None,
+        source_uri=uri,
+        score=0.9,
+        lift=0.3,
+        lexical=1.0,
+        rank_score=0.9,
+    )
+
+
+def test_two_passages_of_one_source_share_its_number_in_the_prompt() -> None:
+    """The model cites ``[n]``; the visitor sees ``sources``: the n-th must be the one
+    cited, also when two passages of one section are among the excerpts."""
+    context = [
+        _hit("Livraison", "Nous livrons en 3 à 5 jours."),
+        _hit("Retours", "Les retours sont gratuits sous 30 jours."),
+        _hit("Livraison", "La Belgique est livrée en 6 jours."),
+    ]
+    prompt = build_messages("Persona.", "fr", context, [], "Et la Belgique ?")[-1].content
+    assert "[1] Livraison\nNous livrons en 3 à 5 jours.\nLa Belgique est livrée en 6 jours." in (
+        prompt
+    )
+    assert "[2] Retours\nLes retours sont gratuits" in prompt
+    assert "[3]" not in prompt
+    plan = ReplyPlan("answer", "fr", "general_question", "Alpha Books", context=context)
+    assert [s.title for s in plan.sources_of(context)] == ["Livraison", "Retours"]

@@ -73,23 +73,20 @@ class ReplyPlan:
 
     def sources_of(self, hits: list[SearchHit]) -> list[Source]:
         """Sources of ``hits``, once each, in their order (a model's [1] is the first)."""
-        seen: set[tuple[str, str | None]] = set()
-        out = []
-        for hit in hits:
-            key = (hit.source_uri, hit.url or hit.title)
-            if key not in seen:
-                seen.add(key)
-                out.append(
-                    Source(
-                        title=hit.title,
-                        url=hit.url,
-                        source_uri=hit.source_uri,
-                        language=hit.language,
-                        score=hit.score,
-                        kind="platform" if self.knowledge_base == "platform" else "knowledge",
-                    )
-                )
-        return out
+        kind: Literal["platform", "knowledge"] = (
+            "platform" if self.knowledge_base == "platform" else "knowledge"
+        )
+        return [
+            Source(
+                title=first.title,
+                url=first.url,
+                source_uri=first.source_uri,
+                language=first.language,
+                score=first.score,
+                kind=kind,
+            )
+            for first, *_ in by_source(hits)
+        ]
 
     @property
     def answered_from_kb(self) -> bool:
@@ -98,6 +95,16 @@ class ReplyPlan:
     @property
     def curated_answer_id(self) -> str | None:
         return self.curated.answer.id if self.mode == "curated" and self.curated else None
+
+
+def by_source(hits: list[SearchHit]) -> list[list[SearchHit]]:
+    """``hits`` grouped by the source they come from (a document, or one page or entry of
+    it), each group where its source first appears. Two passages of one source share one
+    number in a model's prompt, so that its ``[n]`` is the n-th entry of ``sources``."""
+    groups: dict[tuple[str, str | None], list[SearchHit]] = {}
+    for hit in hits:
+        groups.setdefault((hit.source_uri, hit.url or hit.title), []).append(hit)
+    return list(groups.values())
 
 
 def plan_reply(

@@ -22,7 +22,7 @@ from libriassist.ai.llm import (
     Role,
     Usage,
 )
-from libriassist.chat.answering import ReplyPlan, ReplyWriter
+from libriassist.chat.answering import ReplyPlan, ReplyWriter, by_source
 from libriassist.chat.replies import LANGUAGE_NAMES
 from libriassist.knowledge.schemas import SearchHit
 
@@ -51,7 +51,7 @@ class WriterReport:
     model: str = "extractive"
     usage: Usage | None = None
     llm_error: str | None = None
-    # The excerpts the model was given, numbered as in the prompt ([1] = first).
+    # The passages the model was given: grouped by source, its excerpts [1], [2]...
     context: list[SearchHit] = field(default_factory=list)
 
 
@@ -80,15 +80,17 @@ def build_messages(
     for turn in history[-HISTORY_TURNS:]:
         role: Role = "assistant" if turn.role == "assistant" else "user"
         messages.append(ChatMessage(role, _fence(turn.content[:HISTORY_CHARS], role)))
-    excerpts = "\n\n".join(
-        f"[{i}] {hit.title or hit.source_uri}{f' ({hit.url})' if hit.url else ''}\n"
-        f"{hit.text[:EXCERPT_CHARS]}"
-        for i, hit in enumerate(context, start=1)
-    )
+    excerpts = []
+    for i, group in enumerate(by_source(context), start=1):
+        first = group[0]
+        link = f" ({first.url})" if first.url else ""
+        passages = (hit.text[:EXCERPT_CHARS] for hit in group)
+        excerpts.append("\n".join([f"[{i}] {first.title or first.source_uri}{link}", *passages]))
+    knowledge = "\n\n".join(excerpts)
     messages.append(
         ChatMessage(
             "user",
-            f"<knowledge>\n{_defuse(excerpts)}\n</knowledge>\n\n"
+            f"<knowledge>\n{_defuse(knowledge)}\n</knowledge>\n\n"
             f"<visitor_message>\n{_defuse(question)}\n</visitor_message>\n\n"
             f"Answer the visitor's message in {language_name(language)}, following the rules.",
         )
