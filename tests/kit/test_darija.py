@@ -50,3 +50,28 @@ def test_darija_is_rewritten_towards_msa(darija: str, msa: str) -> None:
 def test_numbers_survive_and_msa_is_left_alone() -> None:
     assert rewrite("bghit 2 ktob") == "أريد 2 كتوب"
     assert rewrite("أين يوجد المتجر") == "أين يوجد المتجر"
+
+
+def test_every_spelling_of_the_lexicon_is_found_as_written() -> None:
+    """The lexicon is keyed by the folded spelling (e = a, o = u, doubled letters single):
+    an entry written with an e or a doubled letter is found all the same."""
+    assert rewrite("iyeh") == rewrite("Iyyeh") == "نعم"
+    assert rewrite("ttawsil") == rewrite("tawsil") == rewrite("twsil") == "التوصيل"
+
+
+@pytest.mark.parametrize(
+    ("arabizi", "arabic"),
+    [
+        ("wach n9der nkhelles cash?", "واش نقدر نخلص كاش؟"),
+        ("ch7al kayakhod ttawsil?", "شحال كياخد التوصيل؟"),
+        ("fin wslat lcommande dyali?", "فين وصلات الكوموند ديالي؟"),
+        ("bghit nrje3 lcolis", "بغيت نرجع الكوليس"),
+        ("wach katsifto l fransa?", "واش كتصيفطو ل فرانسا؟"),
+    ],
+)
+def test_a_shoppers_arabizi_is_rewritten_like_its_arabic_spelling(
+    arabizi: str, arabic: str
+) -> None:
+    """A question in Arabizi and a shop's answer in Arabic-script Darija end up in the
+    same words, so they meet (straight to MSA, each drifted its own way)."""
+    assert rewrite(arabizi) == rewrite(arabic)

@@ -112,6 +112,41 @@ async def test_an_arabizi_question_is_understood_through_its_msa_rewrite(
         assert hits[0]["question"] == "Where is your shop?"
 
 
+DARIJA_SHOP = [
+    {"question": q, "answer": a, "language": "ary"}
+    for q, a in [
+        ("شحال كياخد التوصيل؟", "كنوصلو لكازا والرباط ف يوم ولا جوج، ولباقي المدن ف تلت أيام."),
+        ("بشحال التوصيل؟", "التوصيل ب 30 درهم، وفابور من 400 درهم."),
+        ("واش نقدر نخلص ملي توصلني الكوموند؟", "إيه، كتخلص الليفرور كاش ملي كيجيبليك الكوليس."),
+        ("واش نقدر نرجع شي منتوج؟", "عندك 7 أيام باش ترجع أي منتوج ما تحلش."),
+        ("واش كتصيفطو لبرا د المغرب؟", "إيه، كنصيفطو لفرانسا وأوروبا ف سيمانة."),
+        ("كيفاش نتواصل معاكم؟", "عيط لينا ولا كتب لينا فالواتساب، كنجاوبو من 9 حتى 6."),
+    ]
+]
+
+
+async def test_a_shoppers_arabizi_finds_the_shops_arabic_script_darija(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    """A shop writes its Darija answers in Arabic script; its shoppers often type Latin
+    letters. The shoppers' words (delivery, cash, the order, the parcel) are rewritten
+    like the shop's, so each question finds its entry."""
+    await ingest_faq(maker, embedder, tenant.id, DARIJA_SHOP, tmp_path / "kb", name="ary.json")
+    for question, entry in [
+        ("bch7al livraison?", "بشحال التوصيل؟"),
+        ("salam, bghit n3ref ch7al kayakhod ttawsil l casa?", "شحال كياخد التوصيل؟"),
+        ("wach n9der nkhelles cash?", "واش نقدر نخلص ملي توصلني الكوموند؟"),
+        ("wach katsifto l fransa?", "واش كتصيفطو لبرا د المغرب؟"),
+        ("bghit nrje3 chi produit", "واش نقدر نرجع شي منتوج؟"),
+    ]:
+        hits = await search(client, tenant, question, "hybrid", "ary")
+        assert hits[0]["question"] == entry, question
+
+
 def test_darija_passages_are_embedded_with_their_msa_rewrite(embedder: Embedder) -> None:
     # English questions over an Arabizi knowledge base: the passages embedded as written
     # answer the first question with the delivery entry and the second with PayPal.

@@ -199,9 +199,11 @@ _LEXICON: dict[str, str] = {
 _LEXICON_KEYS = {normalise_arabic(key): value for key, value in _LEXICON.items()}
 
 # Arabizi spellings that letter-by-letter transliteration would get wrong or that vary
-# most, straight to MSA; looked up after ``_arabizi_key`` (sh = ch, ou = o = u, e = a,
-# doubled letters single), so wach, wash and wech are one entry.
-_ARABIZI_LEXICON: dict[str, str] = {
+# most, straight to MSA. Keyed by ``_arabizi_key`` (sh = ch, ou = o = u, e = a, doubled
+# letters single), so wach, wash and wech are one entry. A change to either lexicon changes
+# the vectors of Darija chunks: bump ``knowledge.parsed.DARIJA_REWRITE`` so they are
+# embedded again.
+_ARABIZI_SPELLINGS: dict[str, str] = {
     "wach": "هل",
     "ach": "ماذا",
     "chnu": "ماذا",
@@ -278,7 +280,6 @@ _ARABIZI_LEXICON: dict[str, str] = {
     "dak": "ذلك",
     "dakchi": "ذلك",
     "kulchi": "كل شيء",
-    "kolchi": "كل شيء",
     "chi": "أي",
     "7aja": "شيء",
     "haja": "شيء",
@@ -302,7 +303,6 @@ _ARABIZI_LEXICON: dict[str, str] = {
     "lflus": "النقود",
     "khdma": "عمل",
     "lkhdma": "العمل",
-    "mochkil": "مشكلة",
     "muchkil": "مشكلة",
     "iyeh": "نعم",
     "ah": "نعم",
@@ -311,6 +311,94 @@ _ARABIZI_LEXICON: dict[str, str] = {
     "khasni": "يجب علي",
     "n9dar": "أستطيع",
     "t9dar": "تستطيع",
+}
+
+# Words shoppers use, in Arabizi, to their usual Arabic-script Darija spelling, which then
+# goes through the Darija lexicon above like an Arabic-script text: "nkhelles cash" and
+# "نخلص كاش" in a shop's answer become the same words. (Straight to MSA, the question
+# and a Darija passage would each be rewritten their own way and drift apart.)
+_ARABIZI_DARIJA: dict[str, str] = {
+    "salam": "سلام",
+    "chokran": "شكرا",
+    "n3ref": "نعرف",
+    "t3ref": "تعرف",
+    "tawsil": "التوصيل",
+    "twsil": "التوصيل",
+    "livraison": "التوصيل",
+    "kayakhod": "كياخد",
+    "takhod": "تاخد",
+    "nhar": "نهار",
+    "iyam": "أيام",
+    "simana": "سيمانة",
+    "lyoum": "اليوم",
+    "ghda": "غدا",
+    "sift": "صيفط",
+    "siftli": "صيفطلي",
+    "nsift": "نصيفط",
+    "tsifto": "تصيفطو",
+    "katsifto": "كتصيفطو",
+    "wsal": "وصل",
+    "wslat": "وصلات",
+    "wslatni": "وصلاتني",
+    "wsalni": "وصلني",
+    "twsal": "توصل",
+    "lcommande": "الكوموند",
+    "lkomand": "الكوموند",
+    "commande": "كوموند",
+    "colis": "الكوليس",
+    "lcolis": "الكوليس",
+    "nkhelles": "نخلص",
+    "tkhelles": "تخلص",
+    "lkhlass": "الخلاص",
+    "cash": "كاش",
+    "lcarte": "لاكارط",
+    "lakart": "لاكارط",
+    "taman": "ثمن",
+    "ghali": "غالي",
+    "rkhis": "رخيص",
+    "nrje3": "نرجع",
+    "trje3": "ترجع",
+    "rjou3": "الرجوع",
+    "nbeddel": "نبدل",
+    "tbeddel": "تبدل",
+    "mhers": "مهرس",
+    "mhersa": "مهرسة",
+    "nhder": "نهضر",
+    "ntkellem": "نتكلم",
+    "wa7ed": "واحد",
+    "wahed": "واحد",
+    "m3ak": "معاك",
+    "m3akom": "معاكم",
+    "nimero": "نمرة",
+    "numero": "نمرة",
+    "tilifoun": "تيليفون",
+    "ntba3": "نتبع",
+    "zit": "زيت",
+    "argan": "أركان",
+    "sabon": "صابون",
+    "ghassoul": "غاسول",
+    "lmghrib": "المغرب",
+    "mdina": "مدينة",
+    "lmdina": "المدينة",
+    "barra": "برا",
+    "fransa": "فرانسا",
+    # cities a delivery question names
+    "casa": "كازا",
+    "kaza": "كازا",
+    "casablanca": "الدار البيضاء",
+    "rbat": "الرباط",
+    "rabat": "الرباط",
+    "tanja": "طنجة",
+    "tanger": "طنجة",
+    "fes": "فاس",
+    "mrakch": "مراكش",
+    "marrakech": "مراكش",
+    "agadir": "أكادير",
+    "meknes": "مكناس",
+    "mknas": "مكناس",
+    "oujda": "وجدة",
+    "wjda": "وجدة",
+    "tetouan": "تطوان",
 }
 
 # Letter-by-letter Arabizi -> Arabic, longest spelling first. Short vowels (e) vanish,
@@ -432,6 +520,12 @@ def _darija_word(word: str) -> str:
         if key.startswith(prefix) and len(rest) >= 4 and rest[0] in "نتي":
             return _LEXICON_KEYS.get(rest, rest)
     return word
+
+
+_ARABIZI_LEXICON = {
+    **{_arabizi_key(spelling): msa for spelling, msa in _ARABIZI_SPELLINGS.items()},
+    **{_arabizi_key(spelling): _darija_word(word) for spelling, word in _ARABIZI_DARIJA.items()},
+}
 
 
 def rewrite(text: str) -> str:

@@ -8,7 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-DARIJA_REWRITE = "darija-msa-rewrite-1"
+DARIJA_REWRITE = "darija-msa-rewrite-2"
 
 
 class SourceError(Exception):
