@@ -301,7 +301,7 @@ def test_two_passages_of_one_source_share_its_number_in_the_prompt() -> None:
         _hit("Livraison", "La Belgique est livrée en 6 jours."),
     ]
     prompt = build_messages("Persona.", "fr", context, [], "Et la Belgique ?")[-1].content
-    assert "[1] Livraison\nNous livrons en 3 à 5 jours.\nLa Belgique est livrée en 6 jours." in (
+    assert "[1] Livraison\nNous livrons en 3 à 5 jours.\n…\nLa Belgique est livrée en 6 jours." in (
         prompt
     )
     assert "[2] Retours\nLes retours sont gratuits" in prompt

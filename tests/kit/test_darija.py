@@ -1,5 +1,6 @@
 import pytest
 
+from libriassist.kit import darija
 from libriassist.kit.darija import is_arabizi, rewrite, transliterate
 
 
@@ -53,10 +54,23 @@ def test_numbers_survive_and_msa_is_left_alone() -> None:
 
 
 def test_every_spelling_of_the_lexicon_is_found_as_written() -> None:
-    """The lexicon is keyed by the folded spelling (e = a, o = u, doubled letters single):
-    an entry written with an e or a doubled letter is found all the same."""
+    """The lexicon is keyed by the folded spelling (e = a, o = u, doubled letters single,
+    but for a doubled first letter: the article). No two spellings share a key (the later
+    one would silently win), and each entry is found as it is written."""
+    spellings = [*darija._ARABIZI_SPELLINGS, *darija._ARABIZI_DARIJA]
+    assert len(darija._ARABIZI_LEXICON) == len(spellings)
+    for spelling in spellings:
+        assert rewrite(spelling) == darija._ARABIZI_LEXICON[darija._arabizi_key(spelling)]
     assert rewrite("iyeh") == rewrite("Iyyeh") == "نعم"
-    assert rewrite("ttawsil") == rewrite("tawsil") == rewrite("twsil") == "التوصيل"
+    assert rewrite("tawsil") == rewrite("twsil") == "توصيل"
+    assert rewrite("ttawsil") == "التوصيل"
+
+
+@pytest.mark.parametrize(("arabizi", "arabic"), sorted(darija._ARABIZI_DARIJA.items()))
+def test_each_shoppers_word_is_rewritten_like_its_arabic_spelling(
+    arabizi: str, arabic: str
+) -> None:
+    assert rewrite(arabizi) == rewrite(arabic)
 
 
 @pytest.mark.parametrize(
@@ -65,8 +79,9 @@ def test_every_spelling_of_the_lexicon_is_found_as_written() -> None:
         ("wach n9der nkhelles cash?", "واش نقدر نخلص كاش؟"),
         ("ch7al kayakhod ttawsil?", "شحال كياخد التوصيل؟"),
         ("fin wslat lcommande dyali?", "فين وصلات الكوموند ديالي؟"),
-        ("bghit nrje3 lcolis", "بغيت نرجع الكوليس"),
+        ("ch7al taman zit argan?", "شحال ثمن زيت أركان؟"),
         ("wach katsifto l fransa?", "واش كتصيفطو ل فرانسا؟"),
+        ("wach kayn livraison l casablanca?", "واش كاين التوصيل ل الدار البيضاء؟"),
     ],
 )
 def test_a_shoppers_arabizi_is_rewritten_like_its_arabic_spelling(

@@ -51,7 +51,7 @@ class WriterReport:
     model: str = "extractive"
     usage: Usage | None = None
     llm_error: str | None = None
-    # The passages the model was given: grouped by source, its excerpts [1], [2]...
+    # The passages the model was given, in their order (``by_source`` numbers them [1], [2]...).
     context: list[SearchHit] = field(default_factory=list)
 
 
@@ -84,8 +84,9 @@ def build_messages(
     for i, group in enumerate(by_source(context), start=1):
         first = group[0]
         link = f" ({first.url})" if first.url else ""
-        passages = (hit.text[:EXCERPT_CHARS] for hit in group)
-        excerpts.append("\n".join([f"[{i}] {first.title or first.source_uri}{link}", *passages]))
+        # Two passages of one source are apart in it: an ellipsis says so.
+        passages = "\n…\n".join(hit.text[:EXCERPT_CHARS] for hit in group)
+        excerpts.append(f"[{i}] {first.title or first.source_uri}{link}\n{passages}")
     knowledge = "\n\n".join(excerpts)
     messages.append(
         ChatMessage(

@@ -415,7 +415,8 @@ async def reply_events(
             outcome.produced.append(piece)
             yield ReplyEvent("delta", {"text": piece})
         if outcome.report is not None and outcome.report.context:
-            # The model was given these excerpts as [1], [2]...: the sources, in that order.
+            # The model was given these passages, numbered by source as [1], [2]...: the
+            # sources, in that order.
             outcome.sources = [s.model_dump() for s in plan.sources_of(outcome.report.context)]
         outcome.status = "complete"
         await _close_reply(maker, tenant_id, accepted, outcome)

@@ -12,13 +12,15 @@ invoices, accounts, delivery options...). They are here so that "cancel my order
 "payment options" are recognised as *not* order tracking or refunds.
 
 Written from general knowledge of customer-support requests: no phrase comes from an
-evaluation set. Changing any phrase changes ``phrases_digest()``, which names the cached
-built-in vectors, so they are embedded again.
+evaluation set. Changing any phrase, or the Darija rewrite (``kit.darija.VERSION``), changes
+``phrases_digest()``, which names the cached built-in vectors, so they are embedded again.
 """
 
 import functools
 import hashlib
 from dataclasses import dataclass
+
+from libriassist.kit import darija
 
 BUILTIN_INTENTS = (
     "greeting",
@@ -1020,8 +1022,9 @@ NOTIONS: tuple[Notion, ...] = (
 
 @functools.cache  # the phrases are constants of this module
 def phrases_digest() -> str:
-    """Names the built-in phrases: vectors cached under another digest are stale."""
-    digest = hashlib.sha256()
+    """Names the built-in phrases, and the Darija rewrite their vectors went through:
+    vectors cached under another digest are stale."""
+    digest = hashlib.sha256(darija.VERSION.encode())
     for notion in NOTIONS:
         for language, phrase in notion.examples():
             digest.update(f"{notion.intent}\0{notion.name}\0{language}\0{phrase}\n".encode())

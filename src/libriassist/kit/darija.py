@@ -17,6 +17,10 @@ hand from general knowledge of the dialect.
 import re
 import unicodedata
 
+# Names this rewrite in the content hash of Darija chunks (``knowledge.parsed``) and in the
+# digest of the built-in intents' phrases: vectors made by another one are not reused.
+VERSION = "darija-msa-rewrite-2"
+
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _LETTER_FORMS = str.maketrans(
     {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "ـ": None}
@@ -200,9 +204,9 @@ _LEXICON_KEYS = {normalise_arabic(key): value for key, value in _LEXICON.items()
 
 # Arabizi spellings that letter-by-letter transliteration would get wrong or that vary
 # most, straight to MSA. Keyed by ``_arabizi_key`` (sh = ch, ou = o = u, e = a, doubled
-# letters single), so wach, wash and wech are one entry. A change to either lexicon changes
-# the vectors of Darija chunks: bump ``knowledge.parsed.DARIJA_REWRITE`` so they are
-# embedded again.
+# letters single but the first), so wach, wash and wech are one entry. A change to any
+# lexicon here changes the vectors of Darija texts: bump ``VERSION`` below, so that chunks
+# and the built-in intents' phrases are embedded again.
 _ARABIZI_SPELLINGS: dict[str, str] = {
     "wach": "هل",
     "ach": "ماذا",
@@ -322,8 +326,10 @@ _ARABIZI_DARIJA: dict[str, str] = {
     "chokran": "شكرا",
     "n3ref": "نعرف",
     "t3ref": "تعرف",
-    "tawsil": "التوصيل",
-    "twsil": "التوصيل",
+    "tawsil": "توصيل",
+    "ttawsil": "التوصيل",
+    "twsil": "توصيل",
+    "ttwsil": "التوصيل",
     "livraison": "التوصيل",
     "kayakhod": "كياخد",
     "takhod": "تاخد",
@@ -345,7 +351,7 @@ _ARABIZI_DARIJA: dict[str, str] = {
     "lcommande": "الكوموند",
     "lkomand": "الكوموند",
     "commande": "كوموند",
-    "colis": "الكوليس",
+    "colis": "كوليس",
     "lcolis": "الكوليس",
     "nkhelles": "نخلص",
     "tkhelles": "تخلص",
@@ -358,7 +364,7 @@ _ARABIZI_DARIJA: dict[str, str] = {
     "rkhis": "رخيص",
     "nrje3": "نرجع",
     "trje3": "ترجع",
-    "rjou3": "الرجوع",
+    "rjou3": "رجوع",
     "nbeddel": "نبدل",
     "tbeddel": "تبدل",
     "mhers": "مهرس",
@@ -461,7 +467,8 @@ _SUN = set("tdrzsnlTDSZ")
 def _arabizi_key(token: str) -> str:
     key = token.lower().replace("’", "'").replace("sh", "ch").replace("ou", "u")
     key = key.replace("o", "u").replace("ee", "i").replace("e", "a")
-    return re.sub(r"(.)\1+", r"\1", key)
+    # A doubled first letter stays: it is the article (ttawsil = التوصيل, tawsil = توصيل).
+    return key[:1] + re.sub(r"(.)\1+", r"\1", key[1:])
 
 
 def is_arabizi(token: str) -> bool:
@@ -524,7 +531,10 @@ def _darija_word(word: str) -> str:
 
 _ARABIZI_LEXICON = {
     **{_arabizi_key(spelling): msa for spelling, msa in _ARABIZI_SPELLINGS.items()},
-    **{_arabizi_key(spelling): _darija_word(word) for spelling, word in _ARABIZI_DARIJA.items()},
+    **{
+        _arabizi_key(spelling): " ".join(_darija_word(w) for w in words.split())
+        for spelling, words in _ARABIZI_DARIJA.items()
+    },
 }
 
 

@@ -8,7 +8,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-DARIJA_REWRITE = "darija-msa-rewrite-2"
+from libriassist.kit import darija
+
+DARIJA_REWRITE = darija.VERSION
 
 
 class SourceError(Exception):
