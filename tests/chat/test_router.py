@@ -1,17 +1,19 @@
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from libriassist.ai.embedder import Embedder
 from libriassist.chat import replies
 from libriassist.chat import service as chat_service
 from libriassist.chat.answering import ReplyPlan
 from libriassist.chat.models import Message
 from libriassist.chat.router import get_writer
 from libriassist.chat.schemas import ChatRequest
-from tests.factories import Tenant
+from tests.factories import Tenant, create_tenant, ingest_faq
 from tests.sse import parse_sse
 
 
@@ -247,6 +249,32 @@ async def test_darija_in_latin_letters_gets_its_fixed_replies_in_latin_letters(
     # In Arabic script, the same reply in Arabic script.
     body = (await ask(client, tenant, "شكرا بزاف")).json()
     assert body["answer"] == replies.THANKS["ary"]
+
+
+async def test_a_request_for_a_person_in_arabizi_quotes_nothing_it_did_not_ask(
+    client: httpx.AsyncClient,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    """ "bghit nhder m3a chi wahed" (I want to talk to someone) shares only "chi" (some,
+    any) with the returns entry: that was enough lexical evidence to quote the returns
+    policy after the handoff line. Such words are stop words now."""
+    shop = await create_tenant(maker, "Argan Souk", origins=["https://souk.example"])
+    entries = [
+        ("wach n9der nrje3 chi produit?", "Ah, 3ndek 7 ayyam bach trje3 ay produit msdoud."),
+        ("wach kayn livraison l Tanja?", "Ah, kanwsslo l Tanja f 48 l 72 sa3a."),
+    ]
+    faq = [{"question": q, "answer": a, "language": "ary"} for q, a in entries]
+    await ingest_faq(maker, embedder, shop.id, faq, tmp_path / "souk")
+    body = (await ask(client, shop, "bghit nhder m3a chi wahed")).json()
+    assert (body["intent"], body["sources"]) == ("human_handoff", [])
+    assert body["answer"] == (
+        f"{replies.HANDOFF[replies.ARABIZI]} {replies.HANDOFF_NO_CONTACT[replies.ARABIZI]}"
+    )
+    # A request with a question in it still gets the answer found for it.
+    body = (await ask(client, shop, "bghit nhder m3a chi wahed, bghit nrje3 produit")).json()
+    assert [s["title"] for s in body["sources"]] == ["wach n9der nrje3 chi produit?"]
 
 
 async def test_thanks_and_goodbyes_get_a_closing_reply_not_the_welcome(

@@ -59,3 +59,10 @@ def test_arabizi_digits_are_letters() -> None:
     terms = analyse("3afak fin wsal 9adi?", "ary")
     assert "3afak" in terms and "9adi" in terms
     assert "fin" not in terms  # stop word in Darija
+
+
+def test_darija_words_for_some_and_someone_are_stop_words() -> None:
+    """ "chi" (some, any) and "wahed" (one, someone) are in most Darija questions: a
+    request for "chi wahed" (someone) matched any entry asking for "chi produit"."""
+    assert not shared("bghit nhder m3a chi wahed", "wach n9der nrje3 chi produit?", "ary")
+    assert not shared("بغيت نهضر مع شي واحد", "واش نقدر نرجع شي منتوج؟", "ary")

@@ -205,7 +205,7 @@ _LEXICON_KEYS = {normalise_arabic(key): value for key, value in _LEXICON.items()
 # Arabizi spellings that letter-by-letter transliteration would get wrong or that vary
 # most, straight to MSA. Keyed by ``_arabizi_key`` (sh = ch, ou = o = u, e = a, doubled
 # letters single but the first), so wach, wash and wech are one entry. A change to any
-# lexicon here changes the vectors of Darija texts: bump ``VERSION`` below, so that chunks
+# lexicon here changes the vectors of Darija texts: bump ``VERSION`` (above), so that chunks
 # and the built-in intents' phrases are embedded again.
 _ARABIZI_SPELLINGS: dict[str, str] = {
     "wach": "هل",

@@ -30,12 +30,12 @@ _ARABIC_STOPWORDS = """
 او ثم كان كانت يكون قد كل بعض غير بين حتى عند اذا هو هي هم انا نحن انت انتم لكم لنا له لها
 به بها فيه فيها منه منها عليه عليها و ف ب ل ك يا اي ايضا الا لكن بل مثل
 ديال ديالي ديالك ديالنا واش شنو شنا فين كيفاش علاش شحال واحد هاد هادي هادا راه راني
-غير حتى باش بلي اللي
+غير حتى باش بلي اللي شي
 """.split()
 
 _ARABIZI_STOPWORDS = """
 wach wash chno chnou chnu fin kifach kifash 3lach 3lash chhal ch7al dyal dyali dyalk
-dyalna had hadi hada rah rani ghir bach blli li f l w o m3a 3la men mn
+dyalna had hadi hada rah rani ghir bach blli li f l w o m3a 3la men mn chi shi wahed wa7ed
 """.split()
 
 _STEMMERS = {"fr": "french", "en": "english", "es": "spanish", "ar": "arabic", "ary": "arabic"}
