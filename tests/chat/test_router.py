@@ -259,7 +259,9 @@ async def test_a_request_for_a_person_in_arabizi_quotes_nothing_it_did_not_ask(
 ) -> None:
     """ "bghit nhder m3a chi wahed" (I want to talk to someone) shares only "chi" (some,
     any) with the returns entry: that was enough lexical evidence to quote the returns
-    policy after the handoff line. Such words are stop words now."""
+    policy after the handoff line. Such words are stop words now. (The first check rests
+    on that entry's lift, 0.026, being between the bar with lexical evidence and the bar
+    without; ``tests/knowledge/test_analysis.py`` checks the stop words themselves.)"""
     shop = await create_tenant(maker, "Argan Souk", origins=["https://souk.example"])
     entries = [
         ("wach n9der nrje3 chi produit?", "Ah, 3ndek 7 ayyam bach trje3 ay produit msdoud."),

@@ -65,4 +65,5 @@ def test_darija_words_for_some_and_someone_are_stop_words() -> None:
     """ "chi" (some, any) and "wahed" (one, someone) are in most Darija questions: a
     request for "chi wahed" (someone) matched any entry asking for "chi produit"."""
     assert not shared("bghit nhder m3a chi wahed", "wach n9der nrje3 chi produit?", "ary")
+    assert not shared("bghit nhder m3a chi wa7d", "wa7d lmontoj", "ary")
     assert not shared("بغيت نهضر مع شي واحد", "واش نقدر نرجع شي منتوج؟", "ary")

@@ -36,6 +36,7 @@ _ARABIC_STOPWORDS = """
 _ARABIZI_STOPWORDS = """
 wach wash chno chnou chnu fin kifach kifash 3lach 3lash chhal ch7al dyal dyali dyalk
 dyalna had hadi hada rah rani ghir bach blli li f l w o m3a 3la men mn chi shi wahed wa7ed
+wa7d wahd wahad
 """.split()
 
 _STEMMERS = {"fr": "french", "en": "english", "es": "spanish", "ar": "arabic", "ary": "arabic"}
