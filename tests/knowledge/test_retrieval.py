@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from libriassist.ai.embedder import Embedder, embed_passages
-from libriassist.knowledge import parsed
+from libriassist.kit import darija as darija_rewrite
 from libriassist.knowledge.index import TenantIndex
 from libriassist.knowledge.parsed import ParsedChunk
 from libriassist.knowledge.retrieval import SAME_LANGUAGE_BONUS, lexical_weight, rank
@@ -172,7 +172,7 @@ def test_a_new_darija_rewrite_gives_darija_chunks_new_hashes(
     darija = ParsedChunk(kind="section", title="", text="wach kayn chi 7aja?", language="ary")
     french = ParsedChunk(kind="section", title="", text="Avez-vous un magasin ?", language="fr")
     before = darija.content_hash, french.content_hash
-    monkeypatch.setattr(parsed, "DARIJA_REWRITE", "darija-msa-rewrite-next")
+    monkeypatch.setattr(darija_rewrite, "VERSION", "darija-msa-rewrite-next")
     assert darija.content_hash != before[0]
     assert french.content_hash == before[1]
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 
 from libriassist.kit import darija
 
-DARIJA_REWRITE = darija.VERSION
-
 
 class SourceError(Exception):
     """A file that cannot be ingested; the message says why, for the person who fixes it."""
@@ -47,7 +45,7 @@ class ParsedChunk:
         # a marker of the rewrite keeps vectors made without it, or by an older
         # rewrite, from being reused. Bump it whenever kit.darija changes.
         if self.language == "ary":
-            fields.append(DARIJA_REWRITE)
+            fields.append(darija.VERSION)
         return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
     @property
